@@ -1,0 +1,274 @@
+"""The ``omnicx`` command line: thin Typer commands over ``omnicx.Workspace``.
+
+Heavy imports happen inside commands so that ``omnicx --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from omnicx.errors import OmnicxError
+
+app = typer.Typer(
+    name="omnicx",
+    help="omnicx: open-source omnichannel customer analytics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+schema_app = typer.Typer(help="The canonical event model.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+console = Console()
+err = Console(stderr=True)
+
+WorkspaceOpt = Annotated[
+    Path,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="OMNICX_WORKSPACE",
+        help="workspace directory",
+        show_default=True,
+    ),
+]
+
+
+def _fail(e: OmnicxError) -> None:
+    err.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
+    raise typer.Exit(e.exit_code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except OmnicxError as e:
+        _fail(e)
+
+
+def _open(workspace: Path) -> Any:
+    from omnicx.workspace import Workspace
+
+    return Workspace(workspace)
+
+
+@contextmanager
+def _steps(title: str, show: bool) -> Iterator[Callable[[str], None]]:
+    """A progress bar over the named steps of a long operation."""
+    if not show:
+        yield lambda _step: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    steps = ["reading", "validating", "deduplicating", "writing"]
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[step]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(title, total=len(steps), step="")
+
+        def advance(step: str) -> None:
+            done = steps.index(step) if step in steps else 0
+            bar.update(task, completed=done, step=step)
+
+        yield advance
+        bar.update(task, completed=len(steps), step="done")
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="where to create the workspace")] = Path(),
+    name: Annotated[str | None, typer.Option(help="workspace name")] = None,
+) -> None:
+    """Create a workspace: omnicx.toml, event log, warehouse, operational store."""
+    from omnicx.workspace import Workspace
+
+    with _errors():
+        ws = Workspace.init(directory, name)
+        console.print(f"workspace ready at [bold]{ws.path}[/] (settings: omnicx.toml)")
+        ws.close()
+
+
+@app.command()
+def ingest(
+    kind: Annotated[str, typer.Argument(help="source kind (see `omnicx kinds`) or 'events'")],
+    path: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON Lines file")],
+    workspace: WorkspaceOpt = Path(),
+    mapping: Annotated[
+        str | None, typer.Option(help="mapping name in omnicx.toml or a TOML mapping file")
+    ] = None,
+    format: Annotated[str | None, typer.Option(help="csv, parquet or jsonl")] = None,  # noqa: A002
+    encoding: Annotated[str | None, typer.Option(help="e.g. utf-8, latin-1")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter")] = None,
+) -> None:
+    """Ingest a file: accepted rows to the warehouse and event log, bad rows to quarantine."""
+    with _errors():
+        ws = _open(workspace)
+        show = _file_is_large(path, ws.settings.ingest.progress_min_rows)
+        with _steps(f"ingest {kind}", show) as step:
+            result = ws.ingest(kind, path, mapping, format, encoding, delimiter, step)
+        _print_result(result)
+        ws.close()
+        if result.quarantined and result.accepted == 0:
+            raise typer.Exit(1)
+
+
+def _file_is_large(path: Path, min_rows: int) -> bool:
+    try:
+        # ~60 bytes a row is typical of retail exports; exactness is not needed here.
+        return path.stat().st_size > min_rows * 60
+    except OSError:
+        return False
+
+
+def _print_result(result: Any) -> None:
+    console.print(
+        f"[bold]{result.kind}[/] {result.path}: read [bold]{result.read:,}[/], "
+        f"accepted [green]{result.accepted:,}[/] ({result.new:,} new, "
+        f"{result.already_present:,} already present), "
+        f"quarantined [{'red' if result.quarantined else 'green'}]{result.quarantined:,}[/]; "
+        f"{result.events_written:,} events written in {result.seconds:.2f}s",
+        highlight=False,
+    )
+    for reason, n in result.reasons:
+        console.print(f"  quarantined {n:,} x {reason}", highlight=False)
+    if result.quarantined:
+        console.print("  see them with `omnicx quarantine`", style="dim")
+    if result.ignored_columns:
+        console.print(
+            f"  columns not mapped (ignored): {', '.join(result.ignored_columns)}",
+            style="dim",
+            highlight=False,
+        )
+
+
+@app.command()
+def kinds() -> None:
+    """List the source kinds files can be ingested as, with their required fields."""
+    from omnicx.schema.sources import SOURCE_KINDS
+
+    table = Table("kind", "becomes", "required fields")
+    table.add_row("events", "events", "Segment Spec messages (JSON Lines)")
+    for k in SOURCE_KINDS.values():
+        table.add_row(
+            k.name, k.table + (" + events" if k.emits_events else ""), ", ".join(k.required)
+        )
+    console.print(table)
+
+
+@app.command()
+def quarantine(
+    workspace: WorkspaceOpt = Path(),
+    kind: Annotated[str | None, typer.Option(help="only this source kind")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show")] = 20,
+) -> None:
+    """Show quarantined rows with their file, line and reason."""
+    with _errors():
+        ws = _open(workspace)
+        q = ws.table("quarantine")
+        if kind:
+            q = q.filter(q.source_kind == kind)
+        rows = ws.to_pandas(q.order_by([q.quarantined_at.desc(), q.line]), limit=limit)
+        table = Table("kind", "file", "line", "reason", "raw")
+        for r in rows.itertuples():
+            table.add_row(
+                r.source_kind, Path(r.source_file).name, str(r.line), r.reason, (r.raw or "")[:80]
+            )
+        console.print(table)
+        ws.close()
+
+
+@app.command()
+def summary(workspace: WorkspaceOpt = Path()) -> None:
+    """Counts per table and channel: what the workspace holds."""
+    with _errors():
+        ws = _open(workspace)
+        print_summary(ws.summary())
+        ws.close()
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]{s['events']:,}[/] events from {s['first_event']} to {s['last_event']}",
+        highlight=False,
+    )
+    by_channel = Table("channel", "events", title="events by channel")
+    for k, v in s["events_by_channel"].items():
+        by_channel.add_row(k, f"{v:,}")
+    by_source = Table("source", "events", title="events by source")
+    for k, v in s["events_by_source"].items():
+        by_source.add_row(k, f"{v:,}")
+    tables = Table("table", "rows", title="tables")
+    for k, v in s["tables"].items():
+        tables.add_row(k, f"{v:,}")
+    from rich.columns import Columns
+
+    console.print(Columns([by_channel, by_source, tables]))
+    console.print(f"quarantined rows: [bold]{s['quarantined']:,}[/]", highlight=False)
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(help="number of people")] = 20_000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 7,
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="workspace to create")
+    ] = Path("omnicx-demo"),
+    days: Annotated[int, typer.Option(help="days of history")] = 365,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="serve the dashboard after")
+    ] = True,
+) -> None:
+    """Generate the demo retailer, ingest every source, and print a summary."""
+    from omnicx.demo.pipeline import run_demo
+
+    with _errors():
+        run_demo(workspace, customers=customers, seed=seed, days=days, serve=serve, console=err)
+
+
+@schema_app.command("export")
+def schema_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file; default stdout")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of an omnicx event (Segment Spec message)."""
+    import json
+
+    from omnicx.schema.export import json_schema
+
+    text = json.dumps(json_schema(), indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@schema_app.command("docs")
+def schema_docs(
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("docs/events.md"),
+) -> None:
+    """Write the human page of the event model (docs/events.md)."""
+    from omnicx.schema.export import events_markdown
+
+    output.write_text(events_markdown(), encoding="utf-8")
+    console.print(f"wrote {output}")
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m omnicx`
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    app()
