@@ -176,7 +176,7 @@ class DuckDBEngine(Engine):
         # lines before it so that _line is the physical line (header = line 1).
         shift = (
             f"{LINE_COLUMN} + 1 + len(list_filter({[ln - 2 - i for i, ln in enumerate(lines)]}, "
-            f"x -> x < {LINE_COLUMN}))"
+            f"lambda x: x < {LINE_COLUMN}))"
             if lines
             else f"{LINE_COLUMN} + 1"
         )

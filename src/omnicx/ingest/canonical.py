@@ -259,6 +259,7 @@ def _messages(t: ir.Table, f: str, now: ir.Value) -> ir.Table:
         message_id=_msg_id(
             ibis.literal("email_engagement"),
             t.campaign_id,
+            channel,
             t.event_type,
             t.occurred_at,
             t.email,

@@ -92,7 +92,12 @@ def resolve_mapping(
             actual = by_norm.get(name)
             if actual is not None:
                 columns[name] = actual
-    missing = [f for f in kind.required if f not in columns and f not in section.constants]
+    defaulted = {kind.sequence[0]} if kind.sequence else set()
+    missing = [
+        f
+        for f in kind.required
+        if f not in columns and f not in section.constants and f not in defaulted
+    ]
     if missing:
         raise MappingError(
             f"{path}: missing required column(s) {', '.join(missing)} for kind "

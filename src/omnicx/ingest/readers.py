@@ -187,7 +187,7 @@ def _text_columns(table: Any, columns: list[str]) -> Any:
     out = {LINE_COLUMN: table[LINE_COLUMN]}
     for c in columns:
         col = table[c]
-        if col.type.is_timestamp():
+        if col.type().is_timestamp():
             out[c] = col.cast("timestamp('UTC')").cast("string")
         else:
             out[c] = col.cast("string")

@@ -193,6 +193,10 @@ def validate_rows(raw: ir.Table, mapping: ResolvedMapping, engine: Engine) -> ir
             text[f.name] = ibis.literal(mapping.constants[f.name])
         else:
             text[f.name] = _NULL_STR
+    if kind.sequence and kind.sequence[0] not in mapping.columns:
+        name, group = kind.sequence
+        w = ibis.window(group_by=[text[g] for g in group], order_by=raw[LINE_COLUMN])
+        text[name] = (ibis.row_number().over(w) + 1).cast("string")
     values: dict[str, ir.Value] = {}
     reasons: list[ir.StringValue] = []
     for f in kind.fields:

@@ -53,6 +53,9 @@ class SourceKind:
     table: str  # warehouse table the accepted rows land in
     emits_events: bool = True  # rows (or groups of rows) become canonical events
     grain: str = "row"  # what one row is, for the docs
+    # (field, group): when the file has no column for `field`, number the rows within
+    # each group in file order, e.g. receipt lines within a transaction.
+    sequence: tuple[str, tuple[str, ...]] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def field(self, name: str) -> SourceField:
@@ -159,10 +162,16 @@ _register(
         grain="order line",
         key=("order_id", "line_number"),
         table="order_lines",
+        sequence=("line_number", ("order_id",)),
         emits_events=False,
         fields=(
             _s("order_id", True),
-            _int("line_number", True, minimum=1),
+            _int(
+                "line_number",
+                True,
+                "position in the order; default: order of the lines in the file",
+                minimum=1,
+            ),
             _s("sku", True),
             _int("quantity", True, minimum=1),
             _num("unit_price", True, minimum=0),
@@ -182,11 +191,17 @@ _register(
         "`POS Transaction Completed` event",
         key=("store_id", "transaction_id", "line_number"),
         table="pos_lines",
+        sequence=("line_number", ("store_id", "transaction_id")),
         fields=(
             _s("transaction_id", True),
             _s("store_id", True),
             _ts("occurred_at", True),
-            _int("line_number", True, minimum=1),
+            _int(
+                "line_number",
+                True,
+                "position on the receipt; default: order of the lines in the file",
+                minimum=1,
+            ),
             _s("sku", True),
             _int("quantity", True, description="negative for an item refunded at the till"),
             _num("unit_price", True, minimum=0),
@@ -256,7 +271,7 @@ _register(
             "clicks, bounces, unsubscribes."
         ),
         grain="message event",
-        key=("campaign_id", "event_type", "occurred_at", "email", "phone", "device_id"),
+        key=("campaign_id", "channel", "event_type", "occurred_at", "email", "phone", "device_id"),
         table="message_events",
         fields=(
             _ts("occurred_at", True),
