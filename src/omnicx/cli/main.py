@@ -28,8 +28,8 @@ app = typer.Typer(
 schema_app = typer.Typer(help="The canonical event model.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[
     Path,
