@@ -101,13 +101,22 @@ class Engine:
         """Compute ``expr`` once and keep the result for several reads."""
         raise NotImplementedError
 
-    def write_parquet(self, expr: ir.Table, path: Path) -> None:
-        """Write ``expr`` to ``path`` atomically: readers see all of it or none of it."""
+    def write_parquet(self, expr: ir.Table, path: Path) -> int:
+        """Write ``expr`` to ``path`` atomically and return the rows written.
+
+        Readers see all of it or none of it; nothing is left behind when no rows result.
+        """
+        import pyarrow.parquet as pq
+
         tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con.to_parquet(expr, str(tmp))
-            os.replace(tmp, path)
+            files = sorted(tmp.rglob("*.parquet")) if tmp.is_dir() else [tmp]
+            rows = sum(pq.read_metadata(f).num_rows for f in files)
+            if rows:
+                os.replace(tmp, path)
+            return rows
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()

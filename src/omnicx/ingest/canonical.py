@@ -17,7 +17,7 @@ from omnicx.schema.events import EVENT_COLUMNS
 
 
 @ibis.udf.scalar.builtin(name="to_json")
-def _to_json(value) -> str:  # type: ignore[no-untyped-def]
+def _to_json(value) -> str:  # type: ignore[no-untyped-def,empty-body]
     """to_json(struct) exists under this name in DuckDB and Spark alike."""
 
 

@@ -37,7 +37,13 @@ from omnicx.ingest.eventlog import (
 )
 from omnicx.ingest.mapping import load_mapping, resolve_mapping
 from omnicx.ingest.readers import check_encoding, detect_format, open_source
-from omnicx.ingest.validation import RAW_PREFIX, REASON, ROW_ID, flag_duplicates, validate_rows
+from omnicx.ingest.validation import (
+    REASON,
+    ROW_ID,
+    clean_text,
+    duplicate_lines,
+    validate_rows,
+)
 from omnicx.schema.events import EVENT_COLUMNS
 from omnicx.schema.sources import source_kind
 from omnicx.schema.validate import MessageError, message_to_row
@@ -169,29 +175,34 @@ def _ingest_rows(
     result = IngestResult(kind.name, str(path), import_id, ignored_columns=resolved.ignored)
 
     step("validating")
-    validated = engine.materialize(
-        flag_duplicates(validate_rows(source.raw.table, resolved, engine))
-    )
-    counts = engine.to_arrow(
-        validated.aggregate(
-            read=validated.count(),
-            bad=validated[REASON].notnull().sum().fill_null(0),
-        )
-    ).to_pylist()[0]
+    raw = source.raw.table
+    text = engine.materialize(clean_text(raw, resolved))
+    validated = engine.materialize(validate_rows(text, resolved, engine))
+    dups = engine.to_arrow(duplicate_lines(validated)).to_pylist()
     rejects = list(source.raw.rejects)
-    if counts["bad"]:
+    bad_lines = {d[LINE_COLUMN]: f"duplicate key: repeats line {d['first']}" for d in dups}
+    for row in engine.to_arrow(
+        validated.filter(validated[REASON].notnull()).select(LINE_COLUMN, REASON)
+    ).to_pylist():
+        bad_lines[row[LINE_COLUMN]] = row[REASON]
+    if bad_lines:
         source_cols = list(resolved.columns.values())
-        bad = engine.to_arrow(
-            validated.filter(validated[REASON].notnull())
-            .select(LINE_COLUMN, REASON, *[f"{RAW_PREFIX}{i}" for i in range(len(source_cols))])
-            .order_by(LINE_COLUMN)
+        lines = engine.from_arrow(pa.table({LINE_COLUMN: pa.array(sorted(bad_lines), pa.int64())}))
+        raw_rows = engine.to_arrow(
+            raw.semi_join(lines, LINE_COLUMN).select(LINE_COLUMN, *source_cols)
         ).to_pylist()
-        for row in bad:
-            raw = {c: row[f"{RAW_PREFIX}{i}"] for i, c in enumerate(source_cols)}
+        for row in raw_rows:
+            data = {c: row[c] for c in source_cols}
             rejects.append(
-                {"line": row[LINE_COLUMN], "reason": row[REASON], "raw": orjson.dumps(raw).decode()}
+                {
+                    "line": row[LINE_COLUMN],
+                    "reason": bad_lines[row[LINE_COLUMN]],
+                    "raw": orjson.dumps(data).decode(),
+                }
             )
-    result.read = int(counts["read"]) + len(source.raw.rejects)
+        validated = engine.materialize(validated.anti_join(lines, LINE_COLUMN))
+    rejects.sort(key=lambda r: r["line"])
+    result.read = int(engine.execute(raw.count())) + len(source.raw.rejects)
     result.quarantined = len(rejects)
     result.accepted = result.read - result.quarantined
     result.reasons = _top_reasons(rejects)
@@ -199,35 +210,30 @@ def _ingest_rows(
 
     step("deduplicating")
     now = ibis.literal(datetime.now(UTC)).cast("timestamp('UTC')")
-    accepted = validated.filter(validated[REASON].isnull())
+    accepted = validated
     existing = ws.table(kind.table)
     new_rows = accepted.anti_join(existing.select(ROW_ID), ROW_ID)
     typed = {f.name: new_rows[f.name].cast(field_dtype(f)) for f in kind.fields}
-    new_rows = engine.materialize(
-        new_rows.select(
-            **typed,
-            _row_id=new_rows[ROW_ID],
-            _source_file=ibis.literal(str(path)),
-            _line=new_rows[LINE_COLUMN].cast("int64"),
-            _import_id=ibis.literal(import_id),
-            _ingested_at=now,
-        )
+    new_rows = new_rows.select(
+        **typed,
+        _row_id=new_rows[ROW_ID],
+        _source_file=ibis.literal(str(path)),
+        _line=new_rows[LINE_COLUMN].cast("int64"),
+        _import_id=ibis.literal(import_id),
+        _ingested_at=now,
     )
-    result.new = int(engine.execute(new_rows.count()))
 
     step("writing")
-    if result.new:
-        engine.write_parquet(new_rows, ws.path / TABLES_DIR / kind.table / segment_name())
+    result.new = engine.write_parquet(new_rows, ws.path / TABLES_DIR / kind.table / segment_name())
     builder = EVENT_BUILDERS.get(kind.name)
     if builder is not None and result.accepted:
         # Events come from every accepted row, not only new ones, so that re-importing
         # repairs an import interrupted between writing rows and writing events.
         events = builder(accepted, str(path), now)
         events = events.anti_join(ws.table("events").select("message_id"), "message_id")
-        events = engine.materialize(events.distinct(on="message_id"))
-        result.events_written = int(engine.execute(events.count()))
-        if result.events_written:
-            engine.write_parquet(events, ws.path / EVENTS_DIR / segment_name())
+        result.events_written = engine.write_parquet(
+            events.distinct(on="message_id"), ws.path / EVENTS_DIR / segment_name()
+        )
     return result
 
 
@@ -279,10 +285,9 @@ def _ingest_messages(
         arrow = pa.Table.from_pylist(rows, schema=events_schema().to_pyarrow())
         table = ws.engine.from_arrow(arrow)
         new = table.anti_join(ws.table("events").select("message_id"), "message_id")
-        new = ws.engine.materialize(new.select(*EVENT_COLUMNS))
-        result.new = result.events_written = int(ws.engine.execute(new.count()))
-        if result.new:
-            ws.engine.write_parquet(new, ws.path / EVENTS_DIR / segment_name())
+        result.new = result.events_written = ws.engine.write_parquet(
+            new.select(*EVENT_COLUMNS), ws.path / EVENTS_DIR / segment_name()
+        )
     return result
 
 

@@ -19,7 +19,6 @@ from omnicx.schema.sources import SourceField, SourceKind
 
 REASON = "_reason"
 ROW_ID = "_row_id"
-RAW_PREFIX = "_src_"
 
 _NULL_STR = ibis.null().cast("string")
 
@@ -33,12 +32,14 @@ def _when(cond: ir.BooleanValue, message: ir.StringValue | str) -> ir.StringValu
     return ibis.cases((cond, msg), else_=_NULL_STR)
 
 
+@ibis.udf.scalar.builtin(name="trim", signature=(("string",), "string"))
+def _trim(text):  # type: ignore[no-untyped-def]
+    """trim(text): spaces off both ends, under this name in DuckDB and Spark alike."""
+
+
 def _clean(col: ir.StringValue) -> ir.StringValue:
-    """Trimmed text; empty and the usual null spellings become NULL."""
-    s = col.strip()
-    return ibis.cases(
-        (s.isin(["", "NULL", "null", "None", "NaN", "nan", "N/A"]), _NULL_STR), else_=s
-    )
+    """Text without surrounding spaces; empty text is NULL."""
+    return _trim(col).nullif("")
 
 
 def _typed(
@@ -182,10 +183,14 @@ def row_id(kind: SourceKind, text: dict[str, ir.StringValue]) -> ir.StringValue:
     return joined.hexdigest("md5")
 
 
-def validate_rows(raw: ir.Table, mapping: ResolvedMapping, engine: Engine) -> ir.Table:
-    """Typed canonical fields + ``_line``, ``_row_id``, ``_reason`` and the raw columns."""
+def clean_text(raw: ir.Table, mapping: ResolvedMapping) -> ir.Table:
+    """The kind's fields as trimmed text (NULL when empty), plus ``_line``.
+
+    Kept apart from ``validate_rows`` so that the caller can compute it once: every
+    field's text is read by its value and by several checks.
+    """
     kind = mapping.kind
-    text: dict[str, ir.StringValue] = {}
+    text: dict[str, ir.Value] = {}
     for f in kind.fields:
         if f.name in mapping.columns:
             text[f.name] = _clean(raw[mapping.columns[f.name]].cast("string"))
@@ -197,6 +202,12 @@ def validate_rows(raw: ir.Table, mapping: ResolvedMapping, engine: Engine) -> ir
         name, group = kind.sequence
         w = ibis.window(group_by=[text[g] for g in group], order_by=raw[LINE_COLUMN])
         text[name] = (ibis.row_number().over(w) + 1).cast("string")
+    return raw.select(**{LINE_COLUMN: raw[LINE_COLUMN]}, **text)
+
+
+def validate_rows(text: ir.Table, mapping: ResolvedMapping, engine: Engine) -> ir.Table:
+    """Typed canonical fields + ``_line``, ``_row_id`` and ``_reason``, from ``clean_text``."""
+    kind = mapping.kind
     values: dict[str, ir.Value] = {}
     reasons: list[ir.StringValue] = []
     for f in kind.fields:
@@ -205,24 +216,27 @@ def validate_rows(raw: ir.Table, mapping: ResolvedMapping, engine: Engine) -> ir
         reasons += field_reasons
     if kind.name in KIND_CHECKS:
         reasons += KIND_CHECKS[kind.name](values)
-    src = {f"{RAW_PREFIX}{i}": raw[c] for i, c in enumerate(mapping.columns.values())}
-    return raw.select(
-        **{LINE_COLUMN: raw[LINE_COLUMN]},
+    return text.select(
+        **{LINE_COLUMN: text[LINE_COLUMN]},
         **values,
-        **{ROW_ID: row_id(kind, text), REASON: ibis.coalesce(*reasons)},
-        **src,
+        **{
+            ROW_ID: row_id(kind, {f.name: text[f.name] for f in kind.fields}),
+            REASON: ibis.coalesce(*reasons),
+        },
     )
 
 
-def flag_duplicates(validated: ir.Table) -> ir.Table:
-    """Quarantine later rows of a file that repeat an earlier row's key."""
-    valid = validated[REASON].isnull()
-    groups = [validated[ROW_ID], valid]
-    w = ibis.window(group_by=groups, order_by=validated[LINE_COLUMN])
-    first = validated[LINE_COLUMN].min().over(ibis.window(group_by=groups))
-    rank = ibis.row_number().over(w)
-    dup = ibis.cases(
-        ((rank > 0) & valid, ibis.literal("duplicate key: repeats line ") + first.cast("string")),
-        else_=validated[REASON],
+def duplicate_lines(validated: ir.Table) -> ir.Table:
+    """Valid rows that repeat the key of an earlier valid row: ``_line`` and ``first``.
+
+    A grouped count finds the (usually no) repeated keys cheaply; only those are joined
+    back, so a clean file pays for one hash aggregation, not a window over every row.
+    """
+    valid = validated.filter(validated[REASON].isnull())
+    keys = (
+        valid.group_by(ROW_ID)
+        .aggregate(n=valid.count(), first=valid[LINE_COLUMN].min())
+        .filter(lambda t: t.n > 1)
     )
-    return validated.mutate(**{REASON: dup})
+    dups = valid.join(keys, ROW_ID)
+    return dups.filter(dups[LINE_COLUMN] != dups.first).select(LINE_COLUMN, "first")
