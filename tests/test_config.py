@@ -43,8 +43,11 @@ def test_unknown_key_names_it_and_the_valid_ones(tmp_path: Path) -> None:
 
 def test_bad_value_names_the_valid_values(tmp_path: Path) -> None:
     (tmp_path / "omnicx.toml").write_text('[engine]\nbackend = "postgres"\n')
-    with pytest.raises(ConfigError, match=r"engine.backend = 'postgres' is invalid.*'duckdb' "
-                                          r"or 'spark'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"engine.backend = 'postgres' is invalid.*'duckdb' "
+        r"or 'spark'",
+    ):
         load_settings(tmp_path)
 
 
@@ -85,8 +88,9 @@ def test_timezone_applies_to_naive_timestamps(tmp_path: Path) -> None:
     cfg.write_text(cfg.read_text().replace('timezone = "UTC"', 'timezone = "Europe/Paris"'))
     ws = Workspace(tmp_path)
     path = tmp_path / "o.csv"
-    path.write_text("order_id,ordered_at,total\nO1,2025-07-01 12:00:00,10\n"
-                    "O2,2025-07-01T12:00:00Z,10\n")
+    path.write_text(
+        "order_id,ordered_at,total\nO1,2025-07-01 12:00:00,10\nO2,2025-07-01T12:00:00Z,10\n"
+    )
     ws.ingest("orders", path)
     utc = ws.to_pandas("orders").set_index("order_id")["ordered_at"].dt.tz_convert("UTC")
     assert utc["O1"].hour == 10  # noon in Paris (UTC+2 in July)

@@ -23,16 +23,18 @@ def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
     assert {"schema_version", "imports"} <= tables
 
 
-def test_new_migration_is_applied_to_existing_store(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_migration_is_applied_to_existing_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = operational.connect(operational.default_url(tmp_path))
     before = operational.current_version(engine)
 
     def add_table(conn: sa.Connection) -> None:
         conn.execute(sa.text("CREATE TABLE probe (id INTEGER PRIMARY KEY)"))
 
-    monkeypatch.setattr(operational, "MIGRATIONS",
-                        [*operational.MIGRATIONS, (before + 1, "probe", add_table)])
+    monkeypatch.setattr(
+        operational, "MIGRATIONS", [*operational.MIGRATIONS, (before + 1, "probe", add_table)]
+    )
     assert operational.migrate(engine) == [before + 1]
     assert operational.current_version(engine) == before + 1
 

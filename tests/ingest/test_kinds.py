@@ -44,8 +44,7 @@ def sample(f: SourceField, i: int, kind: SourceKind) -> str:
 
 
 def source_rows(kind: SourceKind) -> list[dict[str, str]]:
-    return [{f"Src {f.name.upper()}": sample(f, i, kind) for f in kind.fields}
-            for i in range(ROWS)]
+    return [{f"Src {f.name.upper()}": sample(f, i, kind) for f in kind.fields} for i in range(ROWS)]
 
 
 def write(rows: list[dict[str, Any]], path: Path) -> None:
@@ -83,8 +82,9 @@ EXPECTED_EVENTS = {
 
 @pytest.mark.parametrize("kind_name", sorted(SOURCE_KINDS))
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
-def test_every_kind_maps_and_lands(ws: Workspace, tmp_path: Path, kind_name: str,
-                                   suffix: str) -> None:
+def test_every_kind_maps_and_lands(
+    ws: Workspace, tmp_path: Path, kind_name: str, suffix: str
+) -> None:
     kind = SOURCE_KINDS[kind_name]
     path = tmp_path / f"{kind_name}{suffix}"
     write(source_rows(kind), path)
@@ -101,8 +101,10 @@ def test_every_kind_maps_and_lands(ws: Workspace, tmp_path: Path, kind_name: str
         names = events["event"].where(events["event"].notna(), None).value_counts(dropna=False)
         expected = EXPECTED_EVENTS.get(kind_name)
         if expected:
-            assert {k: int(names.get(k, 0)) if k else int(events["event"].isna().sum())
-                    for k in expected} == expected
+            assert {
+                k: int(names.get(k, 0)) if k else int(events["event"].isna().sum())
+                for k in expected
+            } == expected
         assert events["channel"].notna().all()
         assert events["message_id"].is_unique
         for text in events["properties"]:
@@ -113,28 +115,55 @@ def test_every_kind_maps_and_lands(ws: Workspace, tmp_path: Path, kind_name: str
 
 def test_email_engagement_event_names(ws: Workspace, tmp_path: Path) -> None:
     rows = [
-        {"occurred_at": "2025-01-01T10:00:00Z", "campaign_id": "c1", "event_type": t,
-         "channel": ch, "email": "a@example.com", "phone": "+447700900123",
-         "device_id": "d1"}
-        for ch, t in [("email", "send"), ("email", "open"), ("email", "click"),
-                      ("email", "bounce"), ("email", "unsubscribe"), ("sms", "send"),
-                      ("sms", "click"), ("push", "send"), ("push", "open")]
+        {
+            "occurred_at": "2025-01-01T10:00:00Z",
+            "campaign_id": "c1",
+            "event_type": t,
+            "channel": ch,
+            "email": "a@example.com",
+            "phone": "+447700900123",
+            "device_id": "d1",
+        }
+        for ch, t in [
+            ("email", "send"),
+            ("email", "open"),
+            ("email", "click"),
+            ("email", "bounce"),
+            ("email", "unsubscribe"),
+            ("sms", "send"),
+            ("sms", "click"),
+            ("push", "send"),
+            ("push", "open"),
+        ]
     ]
     path = tmp_path / "msg.csv"
     write(rows, path)
     ws.ingest("email_engagement", path)
     events = ws.to_pandas("events").sort_values("timestamp")
-    assert sorted(events["event"]) == sorted([
-        "Email Delivered", "Email Opened", "Email Link Clicked", "Email Bounced",
-        "Unsubscribed", "SMS Delivered", "SMS Link Clicked", "Push Notification Received",
-        "Push Notification Tapped"])
+    assert sorted(events["event"]) == sorted(
+        [
+            "Email Delivered",
+            "Email Opened",
+            "Email Link Clicked",
+            "Email Bounced",
+            "Unsubscribed",
+            "SMS Delivered",
+            "SMS Link Clicked",
+            "Push Notification Received",
+            "Push Notification Tapped",
+        ]
+    )
     assert set(events["channel"]) == {"email", "sms", "push"}
 
 
-def test_pos_receipt_identified_by_loyalty_token_or_nobody(ws: Workspace,
-                                                           tmp_path: Path) -> None:
-    base = {"store_id": "S1", "occurred_at": "2025-01-01T10:00:00Z", "sku": "A",
-            "quantity": "2", "unit_price": "5"}
+def test_pos_receipt_identified_by_loyalty_token_or_nobody(ws: Workspace, tmp_path: Path) -> None:
+    base = {
+        "store_id": "S1",
+        "occurred_at": "2025-01-01T10:00:00Z",
+        "sku": "A",
+        "quantity": "2",
+        "unit_price": "5",
+    }
     rows = [
         {**base, "transaction_id": "T1", "loyalty_id": "L1", "payment_token": ""},
         {**base, "transaction_id": "T1", "loyalty_id": "L1", "payment_token": "", "sku": "B"},
@@ -157,16 +186,38 @@ def test_pos_receipt_identified_by_loyalty_token_or_nobody(ws: Workspace,
 
 def test_segment_events_jsonl(ws: Workspace, tmp_path: Path) -> None:
     msgs = [
-        {"type": "identify", "userId": "u1", "anonymousId": "a1", "messageId": "m1",
-         "timestamp": "2025-01-01T10:00:00Z", "traits": {"email": "Jane@Example.com"}},
-        {"type": "track", "anonymousId": "a1", "messageId": "m2", "event": "Product Viewed",
-         "timestamp": "2025-01-01T10:01:00Z", "properties": {"sku": "A", "price": 5},
-         "context": {"channel": "app", "device": {"id": "dev1"}}},
+        {
+            "type": "identify",
+            "userId": "u1",
+            "anonymousId": "a1",
+            "messageId": "m1",
+            "timestamp": "2025-01-01T10:00:00Z",
+            "traits": {"email": "Jane@Example.com"},
+        },
+        {
+            "type": "track",
+            "anonymousId": "a1",
+            "messageId": "m2",
+            "event": "Product Viewed",
+            "timestamp": "2025-01-01T10:01:00Z",
+            "properties": {"sku": "A", "price": 5},
+            "context": {"channel": "app", "device": {"id": "dev1"}},
+        },
         {"type": "page", "anonymousId": "a1", "messageId": "m3", "name": "Home"},
-        {"type": "track", "anonymousId": "a1", "messageId": "m2", "event": "Product Viewed",
-         "properties": {"sku": "A", "price": 5}, "context": {"channel": "app"}},
-        {"type": "track", "anonymousId": "a1", "event": "Order Completed",
-         "properties": {"total": 10}},
+        {
+            "type": "track",
+            "anonymousId": "a1",
+            "messageId": "m2",
+            "event": "Product Viewed",
+            "properties": {"sku": "A", "price": 5},
+            "context": {"channel": "app"},
+        },
+        {
+            "type": "track",
+            "anonymousId": "a1",
+            "event": "Order Completed",
+            "properties": {"total": 10},
+        },
         {"type": "bogus", "anonymousId": "a1"},
     ]
     path = tmp_path / "events.jsonl"

@@ -71,8 +71,9 @@ def test_overlapping_file_adds_only_new_rows(ws: Workspace, tmp_path: Path) -> N
     assert len(ws.to_pandas("pos_lines")) == 3
 
 
-def test_latin1_file_gets_a_clear_message_and_works_with_encoding(ws: Workspace,
-                                                                   tmp_path: Path) -> None:
+def test_latin1_file_gets_a_clear_message_and_works_with_encoding(
+    ws: Workspace, tmp_path: Path
+) -> None:
     path = tmp_path / "crm.csv"
     path.write_bytes("crm_id,updated_at,first_name\nC1,2025-01-01,Zoë\n".encode("latin-1"))
     with pytest.raises(IngestError, match=r"line 2 .* not valid utf-8.*--encoding latin-1"):
@@ -137,8 +138,9 @@ def test_custom_formats_from_workspace_mapping(ws: Workspace, tmp_path: Path) ->
         '[mappings.till.constants]\nstore_id = "S9"\n'
     )
     path = tmp_path / "till.csv"
-    path.write_text("Receipt,Item,Qty,Price,Date\nR1,A,1,2.5,31/12/2025 17:30\n"
-                    "R2,B,1,2.5,12/31/2025 17:30\n")
+    path.write_text(
+        "Receipt,Item,Qty,Price,Date\nR1,A,1,2.5,31/12/2025 17:30\nR2,B,1,2.5,12/31/2025 17:30\n"
+    )
     result = Workspace(ws.path).ingest("pos", path, mapping="till")
     assert (result.accepted, result.quarantined) == (1, 1)
     lines = Workspace(ws.path).to_pandas("pos_lines")
@@ -146,8 +148,7 @@ def test_custom_formats_from_workspace_mapping(ws: Workspace, tmp_path: Path) ->
     assert str(lines["occurred_at"].iloc[0])[:16] == "2025-12-31 17:30"
 
 
-def test_real_online_retail_latin1_us_dates(ws: Workspace, data_dir: Path,
-                                            tmp_path: Path) -> None:
+def test_real_online_retail_latin1_us_dates(ws: Workspace, data_dir: Path, tmp_path: Path) -> None:
     """UCI Online Retail (France): 8,557 lines, 461 invoices, all valid."""
     mapping = tmp_path / "retail.toml"
     mapping.write_text(

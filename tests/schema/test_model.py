@@ -18,15 +18,33 @@ DOCS = Path(__file__).parents[2] / "docs" / "events.md"
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
 REQUIRED_OMNICX = [
-    "Store Entered", "Store Exited", "POS Transaction Completed", "Item Returned",
-    "Loyalty Points Earned", "Loyalty Points Redeemed", "Survey Responded",
-    "Support Case Opened", "Support Case Resolved", "Social Mention", "Offer Shown",
-    "Offer Accepted", "Offer Dismissed", "Experiment Viewed", "Consent Updated",
+    "Store Entered",
+    "Store Exited",
+    "POS Transaction Completed",
+    "Item Returned",
+    "Loyalty Points Earned",
+    "Loyalty Points Redeemed",
+    "Survey Responded",
+    "Support Case Opened",
+    "Support Case Resolved",
+    "Social Mention",
+    "Offer Shown",
+    "Offer Accepted",
+    "Offer Dismissed",
+    "Experiment Viewed",
+    "Consent Updated",
 ]
 SEGMENT_ECOMMERCE = [
-    "Products Searched", "Product List Viewed", "Product Viewed", "Product Added",
-    "Product Removed", "Cart Viewed", "Checkout Started", "Order Completed",
-    "Order Refunded", "Coupon Applied",
+    "Products Searched",
+    "Product List Viewed",
+    "Product Viewed",
+    "Product Added",
+    "Product Removed",
+    "Cart Viewed",
+    "Checkout Started",
+    "Order Completed",
+    "Order Refunded",
+    "Coupon Applied",
 ]
 
 
@@ -55,8 +73,13 @@ def test_json_schema_is_valid_and_agrees_with_the_validator() -> None:
     schema = json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     v = jsonschema.Draft202012Validator(schema)
-    good = {"type": "track", "userId": "u1", "event": "Survey Responded",
-            "properties": {"survey_type": "nps", "score": 9}, "context": {"channel": "email"}}
+    good = {
+        "type": "track",
+        "userId": "u1",
+        "event": "Survey Responded",
+        "properties": {"survey_type": "nps", "score": 9},
+        "context": {"channel": "email"},
+    }
     bad_score = {**good, "properties": {"survey_type": "nps", "score": 11}}
     missing = {**good, "properties": {"score": 9}}
     no_ids = {"type": "track", "event": "X"}
@@ -72,13 +95,22 @@ def test_validator_messages_name_the_field() -> None:
     base = {"type": "track", "anonymousId": "a"}
     cases = {
         "event: a track message needs": {**base},
-        "properties.total: expected number": {**base, "event": "Order Completed",
-                                              "properties": {"order_id": "1", "total": "x"}},
+        "properties.total: expected number": {
+            **base,
+            "event": "Order Completed",
+            "properties": {"order_id": "1", "total": "x"},
+        },
         "context.channel: 'Store Entered' cannot happen on 'web'": {
-            **base, "event": "Store Entered", "properties": {"store_id": "S1"},
-            "context": {"channel": "web"}},
-        "context.channel: 'fax' is not a channel": {**base, "event": "X",
-                                                    "context": {"channel": "fax"}},
+            **base,
+            "event": "Store Entered",
+            "properties": {"store_id": "S1"},
+            "context": {"channel": "web"},
+        },
+        "context.channel: 'fax' is not a channel": {
+            **base,
+            "event": "X",
+            "context": {"channel": "fax"},
+        },
         "timestamp: 'soon' is not an ISO 8601": {**base, "event": "X", "timestamp": "soon"},
     }
     for expected, msg in cases.items():
@@ -87,15 +119,24 @@ def test_validator_messages_name_the_field() -> None:
 
 
 def test_clock_skew_is_corrected_from_sent_at() -> None:
-    msg = {"type": "track", "anonymousId": "a", "event": "X",
-           "timestamp": "2025-01-01T09:00:00Z", "sentAt": "2025-01-01T09:05:00Z"}
+    msg = {
+        "type": "track",
+        "anonymousId": "a",
+        "event": "X",
+        "timestamp": "2025-01-01T09:00:00Z",
+        "sentAt": "2025-01-01T09:05:00Z",
+    }
     row = message_to_row(msg, datetime(2025, 1, 1, 10, 5, tzinfo=UTC))
     assert row["timestamp"] == datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
 
 
 def test_segment_channels_map_and_missing_message_id_is_content_derived() -> None:
-    msg = {"type": "page", "anonymousId": "a", "channel": "browser", "timestamp":
-           "2025-01-01T00:00:00Z"}
+    msg = {
+        "type": "page",
+        "anonymousId": "a",
+        "channel": "browser",
+        "timestamp": "2025-01-01T00:00:00Z",
+    }
     a, b = message_to_row(msg, NOW), message_to_row(dict(msg), NOW)
     assert a["channel"] == "web" and a["message_id"] == b["message_id"]
     assert json.loads(a["properties"]) == {}

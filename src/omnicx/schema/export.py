@@ -182,9 +182,9 @@ def events_markdown() -> str:
         fields = []
         for f in kind.fields:
             name = f"**`{f.name}`**" if f.required else f"`{f.name}`"
-            detail = f.type
+            detail: str = f.type
             if f.values:
-                detail += ": " + " / ".join(f.values)
+                detail = f"{f.type}: " + " / ".join(f.values)
             fields.append(f"{name} ({detail})")
         becomes = f"table `{kind.table}`"
         if kind.emits_events:

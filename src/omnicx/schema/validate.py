@@ -137,7 +137,9 @@ def message_to_row(
     properties = _obj(msg, "properties")
     traits = _obj(msg, "traits")
     context = _obj(msg, "context")
-    context_traits = context.get("traits") if isinstance(context.get("traits"), dict) else {}
+    context_traits: dict[str, Any] = (
+        context["traits"] if isinstance(context.get("traits"), dict) else {}
+    )
 
     user_id = _text(msg.get("userId"))
     anonymous_id = _text(msg.get("anonymousId"))
@@ -192,7 +194,7 @@ def message_to_row(
         for key, column in _IDENTIFIER_TRAITS.items():
             if ids[column] is None and source.get(key) not in (None, ""):
                 ids[column] = str(source[key])
-    device = context.get("device") if isinstance(context.get("device"), dict) else {}
+    device: dict[str, Any] = context["device"] if isinstance(context.get("device"), dict) else {}
     revenue = properties.get("revenue", properties.get("total"))
     if mtype == "alias":
         properties = {**properties, "previous_id": str(msg["previousId"])}
