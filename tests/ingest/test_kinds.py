@@ -234,3 +234,32 @@ def test_segment_events_jsonl(ws: Workspace, tmp_path: Path) -> None:
     assert any(r.startswith("type: 'bogus'") for r in reasons)
     assert any(r.startswith("malformed JSON") for r in reasons)
     assert ws.ingest("events", path).new == 0
+
+
+@pytest.mark.spark
+def test_every_kind_on_spark_matches_duckdb(tmp_path: Path) -> None:
+    """The same files give the same rows and the same event ids on Spark as on DuckDB."""
+    from tests.conftest import _use_backend
+
+    roots = {b: tmp_path / b for b in ("duckdb", "spark")}
+    for backend, root in roots.items():
+        Workspace.init(root).close()
+        _use_backend(root, backend)
+    files = {}
+    for kind in SOURCE_KINDS.values():
+        path = tmp_path / f"{kind.name}.csv"
+        write(source_rows(kind), path)
+        files[kind.name] = (path, str(mapping_file(kind, tmp_path / f"{kind.name}.toml")))
+    ids = {}
+    for backend, root in roots.items():
+        ws = Workspace(root)
+        for kind_name, (path, mapping) in files.items():
+            result = ws.ingest(kind_name, path, mapping=mapping)
+            assert (result.accepted, result.quarantined) == (ROWS, 0), (backend, kind_name)
+        events = ws.to_pandas("events")
+        ids[backend] = sorted(events["message_id"])
+        rows = {k.table: sorted(ws.to_pandas(k.table)["_row_id"]) for k in SOURCE_KINDS.values()}
+        ids[backend + "_rows"] = rows  # type: ignore[assignment]
+        ws.close()
+    assert ids["duckdb"] == ids["spark"]
+    assert ids["duckdb_rows"] == ids["spark_rows"]

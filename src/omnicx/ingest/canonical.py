@@ -29,6 +29,9 @@ def as_json(fields: dict[str, ir.Value]) -> ir.StringValue:
 def _msg_id(*parts: ir.Value) -> ir.StringValue:
     joined: ir.StringValue = ibis.literal("")
     for p in parts:
+        if p.type().is_timestamp():
+            # Backends print timestamps differently; epoch seconds read the same on all.
+            p = p.epoch_seconds().cast("int64")
         joined = joined + ibis.literal("\x1f") + p.cast("string").fill_null("")
     return joined.hexdigest("md5")
 
