@@ -66,6 +66,20 @@ class IngestSection(_Section):
     )
 
 
+class ServerSection(_Section):
+    host: str = Field("127.0.0.1", description="address `omnicx serve` listens on")
+    port: int = Field(8080, ge=1, le=65535, description="port `omnicx serve` listens on")
+    flush_interval_seconds: float = Field(
+        1.0, gt=0, description="how often acknowledged events move from the log to Parquet"
+    )
+    max_pending_events: int = Field(
+        200_000, ge=1, description="acknowledged but unflushed events before 503s begin"
+    )
+    min_free_disk_mb: int = Field(100, ge=0, description="refuse events (503) below this")
+    max_event_bytes: int = Field(32 * 1024, ge=1, description="largest accepted event")
+    max_batch_bytes: int = Field(500 * 1024, ge=1, description="largest accepted request")
+
+
 class MappingSection(_Section):
     """A declarative source mapping: how a file's columns become a source kind's fields."""
 
@@ -89,6 +103,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "engine": EngineSection,
     "operational": OperationalSection,
     "ingest": IngestSection,
+    "server": ServerSection,
 }
 
 
@@ -103,6 +118,7 @@ class Settings(BaseSettings):
     engine: EngineSection = Field(default_factory=EngineSection)
     operational: OperationalSection = Field(default_factory=OperationalSection)
     ingest: IngestSection = Field(default_factory=IngestSection)
+    server: ServerSection = Field(default_factory=ServerSection)
     mappings: dict[str, MappingSection] = Field(
         default_factory=dict,
         description="named source mappings: [mappings.NAME] with kind, columns, constants",

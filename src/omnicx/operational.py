@@ -45,13 +45,42 @@ imports = sa.Table(
 )
 
 
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+consent_updates = sa.Table(
+    "consent_updates",
+    metadata,
+    sa.Column("message_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(200)),
+    sa.Column("anonymous_id", sa.String(200)),
+    sa.Column("purposes", sa.Text, nullable=False),  # JSON: purpose -> granted
+    sa.Column("source", sa.String(40), nullable=False),  # context.consent or the event
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     imports.create(conn)
+
+
+def _v2(conn: Connection) -> None:
+    api_keys.create(conn)
+    consent_updates.create(conn)
 
 
 Migration = tuple[int, str, Callable[[Connection], None]]
 MIGRATIONS: list[Migration] = [
     (1, "import log", _v1),
+    (2, "write keys, consent updates from collection", _v2),
 ]
 
 

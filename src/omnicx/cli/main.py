@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 schema_app = typer.Typer(help="The canonical event model.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+keys_app = typer.Typer(help="Write keys for the collection API.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -238,6 +240,85 @@ def demo(
 
     with _errors():
         run_demo(workspace, customers=customers, seed=seed, days=days, serve=serve, console=err)
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceOpt = Path(),
+    host: Annotated[str | None, typer.Option(help="default: [server] host")] = None,
+    port: Annotated[int | None, typer.Option(help="default: [server] port")] = None,
+) -> None:
+    """Run the server: Segment-compatible collection under /v1/, OpenAPI at /docs."""
+    import uvicorn
+
+    from omnicx.api.app import create_app
+
+    with _errors():
+        ws = _open(workspace)
+        server = ws.settings.server
+        ws.close()
+        app_ = create_app(workspace)
+        err.print(
+            f"omnicx serving {ws.path} on http://{host or server.host}:"
+            f"{port or server.port} (OpenAPI at /docs)"
+        )
+        uvicorn.run(
+            app_,
+            host=host or server.host,
+            port=port or server.port,
+            log_level="warning",
+            timeout_graceful_shutdown=10,
+        )
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="what the key is for, e.g. 'web site'")],
+    workspace: WorkspaceOpt = Path(),
+) -> None:
+    """Create a write key; it is printed once, only its hash is stored."""
+    from omnicx.api.keys import create_key
+
+    with _errors():
+        ws = _open(workspace)
+        key, info = create_key(ws.operational, name)
+        err.print(f"write key {info.key_id} ({name}) created; store it now, it is not shown again:")
+        sys.stdout.write(key + "\n")
+        ws.close()
+
+
+@keys_app.command("list")
+def keys_list(workspace: WorkspaceOpt = Path()) -> None:
+    """List write keys (ids and names, never the keys)."""
+    from omnicx.api.keys import list_keys
+
+    with _errors():
+        ws = _open(workspace)
+        table = Table("id", "name", "created", "revoked")
+        for k in list_keys(ws.operational):
+            table.add_row(
+                k.key_id,
+                k.name,
+                str(k.created_at)[:19],
+                str(k.revoked_at)[:19] if k.revoked_at else "",
+            )
+        console.print(table)
+        ws.close()
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key id shown by `omnicx keys list`")],
+    workspace: WorkspaceOpt = Path(),
+) -> None:
+    """Revoke a write key: requests with it get 403 (within 5 seconds)."""
+    from omnicx.api.keys import revoke_key
+
+    with _errors():
+        ws = _open(workspace)
+        revoke_key(ws.operational, key_id)
+        console.print(f"write key {key_id} revoked")
+        ws.close()
 
 
 @schema_app.command("export")
