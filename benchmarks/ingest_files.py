@@ -33,22 +33,26 @@ def make_pos_csv(path: Path, rows: int, seed: int = 1) -> None:
     base = np.datetime64("2025-01-01T08:00:00")
     when = base + (receipt * 37 % (365 * 24 * 3600)).astype("timedelta64[s]")
     who = rng.random(rows // 3 + 1)
-    loyalty = np.where(who[receipt] < 0.6, np.char.add("L", (receipt % 90_000).astype(str)),
-                       "")
-    token = np.where((who[receipt] >= 0.6) & (who[receipt] < 0.9),
-                     np.char.add("tok_", (receipt % 120_000).astype(str)), "")
-    table = pa.table({
-        "transaction_id": np.char.add("T", receipt.astype(str)),
-        "store_id": np.char.add("S", store.astype(str)),
-        "occurred_at": np.datetime_as_string(when, unit="s"),
-        "line_number": line,
-        "sku": np.char.add("SKU", rng.integers(0, 5000, rows).astype(str)),
-        "quantity": rng.integers(1, 4, rows),
-        "unit_price": np.round(rng.gamma(2.0, 8.0, rows), 2),
-        "discount": np.where(rng.random(rows) < 0.1, 1.0, 0.0),
-        "loyalty_id": loyalty,
-        "payment_token": token,
-    })
+    loyalty = np.where(who[receipt] < 0.6, np.char.add("L", (receipt % 90_000).astype(str)), "")
+    token = np.where(
+        (who[receipt] >= 0.6) & (who[receipt] < 0.9),
+        np.char.add("tok_", (receipt % 120_000).astype(str)),
+        "",
+    )
+    table = pa.table(
+        {
+            "transaction_id": np.char.add("T", receipt.astype(str)),
+            "store_id": np.char.add("S", store.astype(str)),
+            "occurred_at": np.datetime_as_string(when, unit="s"),
+            "line_number": line,
+            "sku": np.char.add("SKU", rng.integers(0, 5000, rows).astype(str)),
+            "quantity": rng.integers(1, 4, rows),
+            "unit_price": np.round(rng.gamma(2.0, 8.0, rows), 2),
+            "discount": np.where(rng.random(rows) < 0.1, 1.0, 0.0),
+            "loyalty_id": loyalty,
+            "payment_token": token,
+        }
+    )
     pacsv.write_csv(table, path)
 
 
@@ -91,10 +95,14 @@ def main() -> None:
             seconds, rows = time_omnicx(path, Path(tmp) / f"ws{i}")
             ours.append(seconds)
         d, o = min(duck), min(ours)
-        print(f"duckdb read_csv      : {args.rows / d:12,.0f} rows/s  (best of {args.repeat}: "
-              f"{d:.2f} s)")
-        print(f"omnicx ingest pos    : {rows / o:12,.0f} rows/s  (best of {args.repeat}: "
-              f"{o:.2f} s; validate, dedupe, write Parquet + events)")
+        print(
+            f"duckdb read_csv      : {args.rows / d:12,.0f} rows/s  (best of {args.repeat}: "
+            f"{d:.2f} s)"
+        )
+        print(
+            f"omnicx ingest pos    : {rows / o:12,.0f} rows/s  (best of {args.repeat}: "
+            f"{o:.2f} s; validate, dedupe, write Parquet + events)"
+        )
         print(f"ratio omnicx/duckdb  : {d / o:.2f}  (goal >= 0.50)")
 
 
