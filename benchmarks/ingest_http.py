@@ -46,8 +46,8 @@ LUA = textwrap.dedent("""
           .. '"messageId":"%%s-%%d-%%d","properties":{"sku":"SKU%%d","price":19.99},'
           .. '"context":{"channel":"web"}}', i, id, n, i, i)
       end
-      local body
-      if per == 1 then body = parts[1] else body = '{"batch":[' .. table.concat(parts, ',') .. ']}' end
+      local body = parts[1]
+      if per > 1 then body = '{"batch":[' .. table.concat(parts, ',') .. ']}' end
       return wrk.format("POST", nil, nil, body)
     end
     setup = function(thread) thread:set("id", tostring(math.random(1, 1e9))) end
