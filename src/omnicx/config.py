@@ -80,6 +80,114 @@ class ServerSection(_Section):
     max_batch_bytes: int = Field(500 * 1024, ge=1, description="largest accepted request")
 
 
+class IdentitySection(_Section):
+    priorities: list[str] = Field(
+        default_factory=lambda: [
+            "user_id",
+            "crm_id",
+            "loyalty_id",
+            "email",
+            "phone",
+            "payment_token",
+            "device_id",
+            "anonymous_id",
+        ],
+        description="identifier types, most trusted first; the lowest gives way first",
+    )
+    unique: list[str] = Field(
+        default_factory=lambda: ["user_id", "loyalty_id"],
+        description="identifier types of which a person has one: two values never merge",
+    )
+    limits: dict[str, int] = Field(
+        default_factory=lambda: {
+            "user_id": 1,
+            "loyalty_id": 1,
+            "crm_id": 3,
+            "email": 5,
+            "phone": 4,
+            "payment_token": 10,
+            "device_id": 10,
+            "anonymous_id": 1000,
+        },
+        description="most values of each identifier type one person may have",
+    )
+    blocked_values: list[str] = Field(
+        default_factory=lambda: [
+            "",
+            "null",
+            "none",
+            "nil",
+            "undefined",
+            "anonymous",
+            "unknown",
+            "n/a",
+            "na",
+            "test",
+            "guest",
+            "-",
+            "0",
+        ],
+        description="identifier values that never link anything (compared lower-case)",
+    )
+    blocked_patterns: list[str] = Field(
+        default_factory=lambda: ["^0+$", "^9+$", "^-+$", "^(test|example)@"],
+        description="regular expressions of identifier values that never link anything",
+    )
+    shared_mailboxes: list[str] = Field(
+        default_factory=lambda: [
+            "info",
+            "admin",
+            "sales",
+            "contact",
+            "hello",
+            "office",
+            "support",
+            "enquiries",
+            "noreply",
+            "no-reply",
+            "accounts",
+            "team",
+            "mail",
+            "orders",
+            "reception",
+            "help",
+        ],
+        description="e-mail local parts of shared mailboxes: never used to link people",
+    )
+    email_strip_plus: bool = Field(True, description="treat a+tag@x and a@x as one e-mail")
+    email_ignore_dots: bool = Field(
+        True, description="ignore dots in the local part where the provider does (gmail)"
+    )
+    probabilistic: bool = Field(True, description="run probabilistic matching (Splink)")
+    match_threshold: float = Field(
+        0.99, gt=0, lt=1, description="match probability above which records link"
+    )
+    survivorship: dict[str, str] = Field(
+        default_factory=lambda: {
+            "first_name": "most_frequent",
+            "last_name": "most_frequent",
+            "email": "most_recent",
+            "phone": "most_recent",
+            "address": "most_recent",
+            "postcode": "most_recent",
+            "city": "most_recent",
+            "birth_date": "trusted_source",
+        },
+        description="golden attribute -> rule: most_recent, most_frequent, trusted_source, longest",
+    )
+    trusted_sources: list[str] = Field(
+        default_factory=lambda: [
+            "crm_customers",
+            "orders",
+            "support_cases",
+            "surveys",
+            "pos",
+            "returns",
+        ],
+        description="source kinds, most trusted first, for the trusted_source rule",
+    )
+
+
 class MappingSection(_Section):
     """A declarative source mapping: how a file's columns become a source kind's fields."""
 
@@ -104,6 +212,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "operational": OperationalSection,
     "ingest": IngestSection,
     "server": ServerSection,
+    "identity": IdentitySection,
 }
 
 
@@ -119,6 +228,7 @@ class Settings(BaseSettings):
     operational: OperationalSection = Field(default_factory=OperationalSection)
     ingest: IngestSection = Field(default_factory=IngestSection)
     server: ServerSection = Field(default_factory=ServerSection)
+    identity: IdentitySection = Field(default_factory=IdentitySection)
     mappings: dict[str, MappingSection] = Field(
         default_factory=dict,
         description="named source mappings: [mappings.NAME] with kind, columns, constants",
@@ -187,6 +297,10 @@ def load_settings(workspace: Path | None) -> Settings:
 
 
 def _toml_value(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -205,7 +319,7 @@ def default_config_text(name: str = "omnicx") -> str:
     for section, model in SECTIONS.items():
         out.append(f"[{section}]")
         for key, info in model.model_fields.items():
-            default = info.default
+            default = info.get_default(call_default_factory=True)
             if section == "workspace" and key == "name":
                 default = name
             if info.description:

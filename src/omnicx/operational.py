@@ -68,6 +68,19 @@ consent_updates = sa.Table(
 )
 
 
+identity_overrides = sa.Table(
+    "identity_overrides",
+    metadata,
+    sa.Column("override_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(10), nullable=False),  # merge | split
+    sa.Column("node_a", sa.String(300), nullable=False),
+    sa.Column("node_b", sa.String(300)),  # merge: the other identifier
+    sa.Column("customer_id", sa.String(40)),  # split: the customer it was taken from
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     imports.create(conn)
 
@@ -81,6 +94,7 @@ Migration = tuple[int, str, Callable[[Connection], None]]
 MIGRATIONS: list[Migration] = [
     (1, "import log", _v1),
     (2, "write keys, consent updates from collection", _v2),
+    (3, "identity overrides", lambda conn: identity_overrides.create(conn)),
 ]
 
 

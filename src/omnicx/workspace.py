@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from omnicx.engine import Engine
     from omnicx.ingest.files import IngestResult, Progress
 
-LAYOUT = ("eventlog/events", "eventlog/wal", "tables", "quarantine")
+LAYOUT = ("eventlog/events", "eventlog/wal", "tables", "quarantine", "derived")
+DERIVED = "derived"
 
 
 class Workspace:
@@ -109,32 +110,69 @@ class Workspace:
         from omnicx.ingest.eventlog import entity_tables
 
         names = {"events", "quarantine", *entity_tables()}
-        names.update(self.engine.con.list_tables())
+        derived = self.path / DERIVED
+        if derived.exists():
+            names.update(p.name for p in derived.iterdir() if self.has_derived(p.name))
         return sorted(n for n in names if not n.startswith("_omnicx_"))
 
     def table(self, name: str) -> ir.Table:
         """A warehouse table as an Ibis table: ``events``, ``quarantine``, an entity table
         (``orders``, ``pos_lines``, ``products``, …) or a table built by ``build``."""
+        import ibis
+
         from omnicx.ingest import eventlog
 
-        if name == "events":
-            return self.engine.parquet_table(
-                self.path / eventlog.EVENTS_DIR, eventlog.events_schema()
+        schemas = {
+            "events": (eventlog.EVENTS_DIR, eventlog.events_schema()),
+            "quarantine": (eventlog.QUARANTINE_DIR, eventlog.quarantine_schema()),
+        }
+        for table_name in eventlog.entity_tables():
+            schemas[table_name] = (
+                eventlog.TABLES_DIR / table_name,
+                eventlog.table_schema(table_name),
             )
-        if name == "quarantine":
-            return self.engine.parquet_table(
-                self.path / eventlog.QUARANTINE_DIR, eventlog.quarantine_schema()
-            )
-        if name in eventlog.entity_tables():
-            return self.engine.parquet_table(
-                self.path / eventlog.TABLES_DIR / name, eventlog.table_schema(name)
-            )
-        if name in self.engine.con.list_tables():
-            return self.engine.con.table(name)
+        if name in schemas:
+            directory, schema = schemas[name]
+            t = self.engine.parquet_table(self.path / directory, schema)
+            # Segments written before a column existed read it as NULL.
+            missing = {c: ibis.null().cast(dt) for c, dt in schema.items() if c not in t.columns}
+            return t.mutate(**missing).select(*schema.names) if missing else t
+        if self.has_derived(name):
+            return self.engine.parquet_table(self.path / DERIVED / name, ibis.schema({}))
         valid = self.tables()
         raise OmnicxError(
             f"no table {name!r}{did_you_mean(name, valid)}; tables: {', '.join(valid)}"
         )
+
+    def has_derived(self, name: str) -> bool:
+        """Whether ``build`` has written table ``name``."""
+        return (self.path / DERIVED / name / "data.parquet").exists()
+
+    def write_derived(self, name: str, frame: Any) -> None:
+        """Replace derived table ``name`` (a pandas DataFrame or Arrow table) atomically."""
+        import os
+        import shutil
+        import uuid
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = (
+            frame
+            if isinstance(frame, pa.Table)
+            else pa.Table.from_pandas(frame, preserve_index=False)
+        )
+        root = self.path / DERIVED
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f".{name}-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        pq.write_table(table, tmp / "data.parquet")
+        target = root / name
+        old = root / f".{name}-old-{uuid.uuid4().hex}"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
 
     def to_pandas(self, name_or_expr: str | ir.Table, limit: int | None = None) -> pd.DataFrame:
         """A table (by name) or an Ibis expression as a pandas DataFrame."""

@@ -36,6 +36,20 @@ def _msg_id(*parts: ir.Value) -> ir.StringValue:
     return joined.hexdigest("md5")
 
 
+def record_message_id(kind: str, t: ir.Table) -> ir.StringValue:
+    """The id of the event a row of ``kind`` becomes (the first, for two-event kinds)."""
+    keys: dict[str, tuple[ir.Value, ...]] = {
+        "orders": (t.order_id,) if "order_id" in t.columns else (),
+        "pos": (t.store_id, t.transaction_id) if "transaction_id" in t.columns else (),
+        "crm_customers": (t.crm_id, t.updated_at) if "crm_id" in t.columns else (),
+        "surveys": (t.response_id,) if "response_id" in t.columns else (),
+        "support_cases": (t.case_id, ibis.literal("opened")) if "case_id" in t.columns else (),
+        "returns": (t.return_id, t.sku) if "return_id" in t.columns else (),
+        "social_mentions": (t.mention_id,) if "mention_id" in t.columns else (),
+    }
+    return _msg_id(ibis.literal(kind), *keys[kind])
+
+
 _S = ibis.null().cast("string")
 _F = ibis.null().cast("float64")
 _TS = ibis.null().cast("timestamp('UTC')")

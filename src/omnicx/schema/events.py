@@ -515,6 +515,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "store_id": "string",
     "user_id": "string",
     "anonymous_id": "string",
+    "previous_id": "string",
     "email": "string",
     "phone": "string",
     "loyalty_id": "string",

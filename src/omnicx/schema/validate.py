@@ -208,6 +208,7 @@ def message_to_row(
         "store_id": _text(properties.get("store_id") or context.get("store_id")),
         "user_id": user_id,
         "anonymous_id": anonymous_id,
+        "previous_id": _text(msg.get("previousId")) if mtype == "alias" else None,
         "email": ids["email"],
         "phone": ids["phone"],
         "loyalty_id": ids["loyalty_id"],

@@ -1,0 +1,1 @@
+"""Identity resolution: normalise identifiers, match records, cluster them into people."""
