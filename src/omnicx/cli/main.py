@@ -29,6 +29,10 @@ schema_app = typer.Typer(help="The canonical event model.", no_args_is_help=True
 app.add_typer(schema_app, name="schema")
 keys_app = typer.Typer(help="Write keys for the collection API.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+identity_app = typer.Typer(
+    help="Identity resolution: overrides and matching files.", no_args_is_help=True
+)
+app.add_typer(identity_app, name="identity")
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -319,6 +323,145 @@ def keys_revoke(
         revoke_key(ws.operational, key_id)
         console.print(f"write key {key_id} revoked")
         ws.close()
+
+
+@app.command()
+def build(workspace: WorkspaceOpt = Path()) -> None:
+    """Resolve identities and build profiles (and, later, every derived step)."""
+    with _errors():
+        ws = _open(workspace)
+        report = run_build_with_progress(ws)
+        i = report.identity
+        console.print(
+            f"[bold]{i.customers:,}[/] customers from {i.identifiers:,} identifiers and "
+            f"{i.records:,} records ({i.deterministic_components:,} after the graph, "
+            f"{i.probabilistic_merges:,} probabilistic merges, {i.dropped:,} identifiers "
+            f"kept out by guards); {report.profiles:,} profiles; {i.changes:,} merges/"
+            f"splits vs the last build; {i.kept_ids:.2%} of customer ids kept",
+            highlight=False,
+        )
+        ws.close()
+
+
+def run_build_with_progress(ws: Any) -> Any:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from omnicx.build import run_build
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]build[/] {task.fields[step]}"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+        task = bar.add_task("build", total=None, step="")
+        return run_build(ws, lambda step: bar.update(task, step=step))
+
+
+@app.command()
+def profile(
+    identifier: Annotated[
+        str, typer.Argument(help="e-mail, phone, loyalty id, user id or customer id")
+    ],
+    workspace: WorkspaceOpt = Path(),
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The 360° view of a customer: profile, identifiers, timeline, why merged."""
+    from omnicx.profiles.view import profile_view
+
+    with _errors():
+        ws = _open(workspace)
+        view = profile_view(ws, identifier)
+        ws.close()
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(view, indent=2, default=str) + "\n")
+        return
+    p = view["profile"]
+    console.print(
+        f"[bold]{view['customer_id']}[/] {p.get('first_name') or ''} {p.get('last_name') or ''}",
+        highlight=False,
+    )
+    facts = Table("trait", "value", title="profile")
+    for key, value in p.items():
+        if value is not None and not key.endswith("_record"):
+            facts.add_row(key, str(value))
+    ids = Table("type", "value", title="identifiers")
+    for row in view["identifiers"]:
+        ids.add_row(row["id_type"], str(row["id_value"]))
+    console.print(facts)
+    console.print(ids)
+    timeline = Table("when", "channel", "event", "store", "revenue", title="recent timeline")
+    for e in view["timeline"]:
+        timeline.add_row(
+            str(e["timestamp"])[:19],
+            e["channel"] or "",
+            e["event"] or e["type"],
+            e["store_id"] or "",
+            "" if e["revenue"] is None else f"{e['revenue']:.2f}",
+        )
+    console.print(timeline)
+    why = Table("linked by", "links", "best match probability", title="why merged")
+    for w in view["merged_because"]:
+        prob = w["best_probability"]
+        why.add_row(w["rule"], str(w["links"]), "" if prob is None else f"{prob:.4f}")
+    console.print(why)
+
+
+@identity_app.command("merge")
+def identity_merge(
+    a: Annotated[str, typer.Argument(help="an identifier or customer id")],
+    b: Annotated[str, typer.Argument(help="another identifier or customer id")],
+    workspace: WorkspaceOpt = Path(),
+    note: Annotated[str, typer.Option(help="why, for the audit trail")] = "",
+) -> None:
+    """Declare A and B one person; every rebuild honours it (run `omnicx build`)."""
+    from omnicx.identity.overrides import merge
+
+    with _errors():
+        ws = _open(workspace)
+        na, nb = merge(ws, a, b, note)
+        console.print(f"merge recorded: {na} + {nb}; run `omnicx build` to apply")
+        ws.close()
+
+
+@identity_app.command("split")
+def identity_split(
+    customer_id: Annotated[str, typer.Argument(help="the customer to split")],
+    identifier: Annotated[str, typer.Option("--identifier", help="the identifier to take out")],
+    workspace: WorkspaceOpt = Path(),
+    note: Annotated[str, typer.Option(help="why, for the audit trail")] = "",
+) -> None:
+    """Take an identifier out of a customer; every rebuild honours it."""
+    from omnicx.identity.overrides import split
+
+    with _errors():
+        ws = _open(workspace)
+        node = split(ws, customer_id, identifier, note)
+        console.print(f"split recorded: {node} leaves {customer_id}; run `omnicx build`")
+        ws.close()
+
+
+@identity_app.command("match")
+def identity_match(
+    a: Annotated[Path, typer.Argument(help="CSV of person records")],
+    b: Annotated[Path | None, typer.Argument(help="second CSV to link against A")] = None,
+    id_column: Annotated[str, typer.Option(help="the column that identifies a record")] = "id",
+    columns: Annotated[str | None, typer.Option(help="columns to use, comma separated")] = None,
+    output: Annotated[Path, typer.Option(help="scored pairs CSV")] = Path("pairs.csv"),
+    clusters: Annotated[Path | None, typer.Option(help="also write clusters CSV")] = None,
+) -> None:
+    """Match person records in any file(s): normalisation + Splink + clustering."""
+    from omnicx.identity.matching import match_files
+
+    with _errors():
+        cols = [c.strip() for c in columns.split(",")] if columns else None
+        result = match_files(a, b, id_column, cols, output, clusters)
+        console.print(
+            f"{len(result.pairs):,} matching pairs written to {output}"
+            + (f"; clusters to {clusters}" if clusters else "")
+        )
 
 
 @schema_app.command("export")
