@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from omnicx.api.collect import Collection, router
+from omnicx.api.profiles import router as profiles_router
 
 
 def consent_records(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,6 +77,7 @@ def create_app(workspace: str | Path) -> FastAPI:
 
         server = ws.settings.server
         app.state.settings = ws.settings
+        app.state.workspace_path = ws.path
         app.state.operational = ws.operational
         app.state.collector = Collector(
             ws.path,
@@ -98,6 +100,7 @@ def create_app(workspace: str | Path) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(router)
+    app.include_router(profiles_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

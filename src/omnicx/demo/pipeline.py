@@ -107,6 +107,23 @@ def run_demo(
             f"{r.seconds:.1f}",
         )
     out.print(table)
+    from omnicx.build import run_build
+
+    with Progress(
+        TextColumn("[bold]build"),
+        TextColumn("{task.fields[step]}"),
+        TimeElapsedColumn(),
+        console=out,
+    ) as bar:
+        task = bar.add_task("build", total=None, step="")
+        report = run_build(ws, lambda step: bar.update(task, step=step))
+    i = report.identity
+    out.print(
+        f"identity: [bold]{i.customers:,}[/] customers from {i.identifiers:,} identifiers "
+        f"({i.probabilistic_merges:,} probabilistic merges, {i.dropped:,} identifiers kept "
+        f"out by guards); {report.profiles:,} profiles",
+        highlight=False,
+    )
     summary = ws.summary()
     print_summary(summary)
     out.print(
