@@ -298,7 +298,8 @@ def resolve_identities(ws: Workspace, step: Step | None = None) -> IdentityResul
     )
     result.seconds["graph"] = time.perf_counter() - t0
 
-    occ = graph.occurrences.anti_join(graph.dropped, "node")
+    gone = graph.dropped.filter(graph.dropped.reason != "manual split")
+    occ = graph.occurrences.anti_join(gone, "node")
     anchor_w = ibis.window(group_by=occ.record_id, order_by=[occ["rank"], occ.node])
     anchors = (
         occ.mutate(anchor=occ.node.first().over(anchor_w)).select("record_id", "anchor").distinct()

@@ -100,27 +100,57 @@ def _rank(id_type: ir.StringValue, cfg: IdentitySection) -> ir.IntegerValue:
     return ibis.cases(*((id_type == t, i) for i, t in enumerate(order)), else_=len(order))
 
 
-def shared_nodes(occ: ir.Table, cfg: IdentitySection) -> ir.Table:
-    """Identifiers seen with more values of a unique type than that type's limit.
+def ambiguous_nodes(
+    node_types: ir.Table,
+    edges: ir.Table,
+    cfg: IdentitySection,
+    materialize: Materialize,
+    count: Count,
+    max_rounds: int = 30,
+) -> ir.Table:
+    """Identifiers that would join more values of a unique type than its limit allows.
 
-    A family tablet used by two accounts, or a mailbox shared by a team, links records of
-    different people; such an identifier is kept out of the graph.
+    Each value of a unique type (an account, a loyalty card) spreads outwards through the
+    graph one hop per round; an identifier reached by more values of a type than the
+    type's limit is where two people meet (a family tablet, a shared mailbox, a phone
+    number typed into two carts) and is kept out, so it spreads nothing further.
     """
-    uniq = occ.filter(occ.id_type.isin(cfg.unique)).select(
-        "record_id", u_type=occ.id_type, u_value=occ.id_value
+    limit = {t: cfg.limits.get(t, 1) for t in cfg.unique}
+    both = ibis.union(
+        edges.select(a=edges.src, b=edges.dst), edges.select(a=edges.dst, b=edges.src)
     )
-    other = occ.filter(~occ.id_type.isin(cfg.unique))
-    joined = other.join(uniq, "record_id")
-    counts = joined.group_by(["node", "u_type"]).aggregate(n=joined.u_value.nunique())
-    limit = ibis.cases(*((counts.u_type == t, cfg.limits.get(t, 1)) for t in cfg.unique), else_=1)
-    over = counts.filter(counts.n > limit)
-    return over.select(
-        "node",
-        reason=ibis.literal("shared: seen with ")
-        + over.n.cast("string")
-        + ibis.literal(" values of ")
-        + over.u_type,
-    ).distinct(on="node")
+    both = materialize(both.distinct())
+    seeds = node_types.filter(node_types.id_type.isin(cfg.unique))
+    labels = materialize(seeds.select("node", u_type=seeds.id_type, u_value=seeds.node))
+    blocked = materialize(
+        ibis.memtable({"node": [], "reason": []}, schema={"node": "string", "reason": "string"})
+    )
+    for _ in range(max_rounds):
+        j = both.join(labels, both.b == labels.node)
+        spread = j.select(node=j.a, u_type=j.u_type, u_value=j.u_value)
+        grown = ibis.union(labels, spread).distinct()
+        grown = grown.anti_join(blocked, "node")
+        counts = grown.group_by(["node", "u_type"]).aggregate(n=grown.u_value.nunique())
+        cap = ibis.cases(*((counts.u_type == t, n) for t, n in limit.items()), else_=1)
+        over = counts.filter(counts.n > cap)
+        over = over.join(node_types.select("node", "id_type"), "node")
+        over = over.filter(~over.id_type.isin(cfg.unique))
+        new_blocked = over.select(
+            "node",
+            reason=ibis.literal("shared: links ")
+            + over.n.cast("string")
+            + ibis.literal(" values of ")
+            + over.u_type,
+        ).distinct(on="node")
+        n_new = count(new_blocked.count())
+        new_labels = materialize(grown.anti_join(new_blocked, "node"))
+        grew = count(new_labels.count()) - count(labels.count())
+        if n_new:
+            blocked = materialize(ibis.union(blocked, new_blocked))
+        labels = new_labels
+        if n_new == 0 and grew == 0:
+            break
+    return blocked
 
 
 def record_edges(occ: ir.Table) -> ir.Table:
@@ -198,23 +228,40 @@ def build_graph(
     )
     occ = occ.filter(~_blocked(occ, cfg))
     occ = materialize(occ)
-    dropped = [blocked, shared_nodes(occ, cfg)]
+    dropped = [blocked]
     if split_nodes:
         split = ibis.memtable({"node": split_nodes}, schema={"node": "string"})
         dropped.append(split.select("node", reason=ibis.literal("manual split")))
     dropped_t = materialize(ibis.union(*dropped).distinct(on="node"))
+    kept = occ.anti_join(dropped_t, "node")
+    node_types = materialize(kept.select("node", "id_type", "rank").distinct(on="node"))
+    ambiguous = ambiguous_nodes(node_types, record_edges(kept), cfg, materialize, count)
+    dropped_t = materialize(ibis.union(dropped_t, ambiguous).distinct(on="node"))
     for _ in range(max_rounds):
         kept = occ.anti_join(dropped_t, "node")
         edges = record_edges(kept)
         if extra_edges is not None:
             ok = extra_edges.anti_join(dropped_t, extra_edges.src == dropped_t.node)
-            ok = ok.anti_join(dropped_t, ok.dst == dropped_t.node)
+            again = dropped_t.view()
+            ok = ok.anti_join(again, ok.dst == again.node)
             edges = ibis.union(edges, ok)
         edges = materialize(edges)
         nodes = kept.select("node").distinct()
+        if split_nodes:
+            # A split identifier stands alone: a node of its own, with no links.
+            alone = occ.filter(occ.node.isin(split_nodes)).select("node").distinct()
+            nodes = ibis.union(nodes, alone).distinct()
         components = connected_components(nodes, edges, materialize, count)
         node_types = kept.select("node", "id_type", "rank").distinct(on="node")
-        bad = materialize(over_limit(components, node_types, cfg))
+        bad = over_limit(components, node_types, cfg)
+        if extra_edges is not None:
+            # A manual merge is a person's decision: its component is exempt from limits.
+            manual = ibis.union(
+                extra_edges.select(node=extra_edges.src), extra_edges.select(node=extra_edges.dst)
+            )
+            exempt = components.semi_join(manual, "node").select("component")
+            bad = bad.anti_join(exempt, "component")
+        bad = materialize(bad)
         if count(bad.count()) == 0:
             break
         # In each over-limit component, the lowest-priority identifiers give way.
