@@ -195,6 +195,26 @@ class _UnionFind:
         return root
 
 
+def different_first_names(a: object, b: object) -> bool:
+    """Whether two first names belong to two people (not a nickname, typo or initial).
+
+    Members of one household share a surname, an address and often a phone; a matching
+    model that weighs those can link them, so their first names have the last word.
+    """
+    from rapidfuzz.distance import JaroWinkler
+
+    from omnicx.identity.normalize import canonical_first_name, normalize_name
+
+    na, nb = normalize_name(a), normalize_name(b)
+    if not na or not nb:
+        return False
+    if canonical_first_name(na) == canonical_first_name(nb):
+        return False
+    if len(na) == 1 or len(nb) == 1:
+        return na[0] != nb[0]
+    return bool(JaroWinkler.similarity(na, nb) < 0.88)
+
+
 def probabilistic_merges(
     ws: Workspace,
     records: pd.DataFrame,
@@ -238,6 +258,7 @@ def probabilistic_merges(
     )
     pairs = result.pairs
     comp = dict(zip(usable["record_id"], usable["component"], strict=True))
+    first = dict(zip(usable["record_id"], usable["first_name"], strict=True))
     uf = _UnionFind()
     members: dict[str, dict[str, set[str]]] = {}
     accepted = []
@@ -245,6 +266,8 @@ def probabilistic_merges(
         a, b = comp.get(str(row.id_l)), comp.get(str(row.id_r))
         if a is None or b is None:
             continue
+        if different_first_names(first.get(str(row.id_l)), first.get(str(row.id_r))):
+            continue  # same surname and address, another first name: a household member
         ra, rb = uf.find(a), uf.find(b)
         if ra == rb:
             continue
