@@ -245,6 +245,7 @@ class SparkEngine(Engine):
                 builder.config("spark.sql.session.timeZone", timezone)
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.ui.enabled", "false")
+                .config("spark.driver.memory", "2g")
                 .config("spark.sql.ansi.enabled", "false")
                 .getOrCreate()
             )
@@ -318,8 +319,11 @@ class SparkEngine(Engine):
         return _spark_to_timestamp(text, strftime_to_java(fmt))
 
     def materialize(self, expr: ir.Table) -> ir.Table:
+        self.con._run_pre_execute_hooks(expr)  # registers any ibis.memtable it uses
         df = self.session.sql(self.con.compile(expr))
-        return self._register(df.cache())
+        # A checkpoint, not a cache: iterative algorithms (connected components) would
+        # otherwise grow a query plan that Spark re-analyses at every step.
+        return self._register(df.localCheckpoint())
 
     def close(self) -> None:
         # The session is shared by the process (tests reuse it); stopping it is the

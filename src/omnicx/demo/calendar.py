@@ -110,7 +110,8 @@ class Calendar:
             sunday = self.weekday[day] == 6
             hour[sunday] = _sample(rng, _HOURS_STORE_SUNDAY, int(sunday.sum()))
         local = hour * 3600 + rng.integers(0, 3600, len(day))
-        return self.t0 + day.astype(np.int64) * DAY + local - self.utc_offset[day]
+        utc = self.t0 + day.astype(np.int64) * DAY + local - self.utc_offset[day]
+        return np.clip(utc, self.t0, self.end - 1)  # summer time shifts the first hour early
 
 
 def _sample(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray:

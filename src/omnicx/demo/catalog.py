@@ -17,6 +17,7 @@ from omnicx.demo.vocab import (
     BRANDS,
     CATEGORIES,
     CITIES,
+    PUBLIC_COUPONS,
     STORE_SITES,
 )
 
@@ -87,6 +88,9 @@ class World:
     category_week: np.ndarray  # (categories, weeks) relative category demand
     experiment_start_day: int
     sampler_prefix: np.ndarray  # flattened prefix sums of SKU weights per (location, week)
+    coupon_codes: list[str]  # campaign codes, then the public codes
+    coupon_pct: np.ndarray
+    campaign_coupon: np.ndarray  # index into coupon_codes per campaign, -1 without a code
 
     @property
     def n_locations(self) -> int:
@@ -95,6 +99,18 @@ class World:
     def price_at(self, sku: np.ndarray, week: np.ndarray) -> np.ndarray:
         """Shelf price in pence, after any price promotion that week."""
         return np.round(self.products.price[sku] * (1 - self.promo[sku, week])).astype(np.int64)
+
+    def latest_coupon(self, seconds: np.ndarray) -> np.ndarray:
+        """The code of the latest campaign sent before each time (codes travel), or -1."""
+        with_code = np.flatnonzero(self.campaign_coupon >= 0)
+        sent = self.campaigns.sent_at[with_code]
+        k = np.searchsorted(sent, seconds, side="right") - 1
+        return np.where(k >= 0, self.campaign_coupon[with_code][np.maximum(k, 0)], -1)
+
+    def public_coupon(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Public codes (welcome, student, voucher sites), chosen at random."""
+        first = len(self.coupon_codes) - len(PUBLIC_COUPONS)
+        return first + rng.integers(0, len(PUBLIC_COUPONS), n)
 
     def sample_skus(
         self,
@@ -130,6 +146,8 @@ def build_world(customers: int, seed: int, start: dt.date, days: int) -> World:
     available = np.concatenate([~stockout, np.ones((1, *stockout.shape[1:]), bool)])
     weights = (demand[None, :, :] * available).transpose(0, 2, 1)  # (location, week, sku)
     prefix = np.concatenate([[0.0], np.cumsum(weights.ravel())])
+    campaign_codes = [c for c in campaigns.coupon if c is not None]
+    code_index = {code: i for i, code in enumerate(campaign_codes)}
     return World(
         calendar=calendar,
         products=products,
@@ -140,6 +158,18 @@ def build_world(customers: int, seed: int, start: dt.date, days: int) -> World:
         category_week=calendar.week_category(),
         experiment_start_day=min(14, days // 10),
         sampler_prefix=prefix,
+        coupon_codes=campaign_codes + [code for code, _ in PUBLIC_COUPONS],
+        coupon_pct=np.array(
+            [
+                p
+                for c, p in zip(campaigns.coupon, campaigns.coupon_pct, strict=True)
+                if c is not None
+            ]
+            + [p for _, p in PUBLIC_COUPONS]
+        ),
+        campaign_coupon=np.array(
+            [code_index[c] if c is not None else -1 for c in campaigns.coupon]
+        ),
     )
 
 
@@ -196,8 +226,8 @@ def _stores(rng: np.random.Generator, count: int) -> Stores:
     by_size = sorted(range(len(CITIES)), key=lambda i: -CITIES[i][5])
     k = 0
     while len(sites) < count:  # beyond the named sites, open in cities by size
-        city = CITIES[by_size[k % len(by_size)]][0]
-        sites.append((city, f"{suffixes[(k // len(by_size)) % len(suffixes)]}", "standard"))
+        name = CITIES[by_size[k % len(by_size)]][0]
+        sites.append((name, f"{suffixes[(k // len(by_size)) % len(suffixes)]}", "standard"))
         k += 1
     sites = sites[:count]
     city = np.array([city_names.index(s[0]) for s in sites])
@@ -218,7 +248,9 @@ def _stores(rng: np.random.Generator, count: int) -> Stores:
         postcode=postcodes,
         latitude=np.round(np.array([CITIES[c][2] for c in city]) + rng.normal(0, 0.02, count), 5),
         longitude=np.round(np.array([CITIES[c][3] for c in city]) + rng.normal(0, 0.02, count), 5),
-        opened=[dt.date(1998, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 9500, count)],
+        opened=[
+            dt.date(1998, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 9500, count)
+        ],
         traffic=weight / weight.sum(),
     )
 
@@ -266,13 +298,15 @@ def _stockouts(
     out = np.zeros((stores, len(products.sku), weeks), dtype=bool)
     block = np.zeros_like(starts)
     for offset in range(3):
-        block[:, :, offset:] |= starts[:, :, : weeks - offset] & (length[:, :, : weeks - offset] > offset)
+        block[:, :, offset:] |= starts[:, :, : weeks - offset] & (
+            length[:, :, : weeks - offset] > offset
+        )
     out[:, tracked, :] = block
     return out
 
 
 def _theme(day: dt.date) -> tuple[str, str]:
-    """A campaign theme for a send date, and the token its coupon codes start with."""
+    """A campaign theme for a send date, and how its coupon codes start."""
     bf = black_friday(day.year)
     if bf - dt.timedelta(days=10) <= day <= bf + dt.timedelta(days=3):
         return "Black Friday Early Access", "BF"
@@ -310,12 +344,12 @@ def _campaigns(rng: np.random.Generator, calendar: Calendar) -> Campaigns:
     used: dict[str, int] = {}
     for i, (day, channel) in enumerate(rows):
         date = calendar.start + dt.timedelta(days=day)
-        theme, token = _theme(date)
+        theme, prefix = _theme(date)
         category = int(rng.integers(len(CATEGORIES)))
         coupon, pct = None, 0.0
-        if token == "BF" or rng.random() < _COUPON_SHARE[channel]:
-            pct = 0.2 if token == "BF" else float(rng.choice([0.1, 0.15, 0.2]))
-            code = f"{token}{round(pct * 100)}"
+        if prefix == "BF" or rng.random() < _COUPON_SHARE[channel]:
+            pct = 0.2 if prefix == "BF" else float(rng.choice([0.1, 0.15, 0.2]))
+            code = f"{prefix}{round(pct * 100)}"
             used[code] = used.get(code, 0) + 1
             coupon = code if used[code] == 1 else f"{code}-{used[code]}"
         label = theme if rng.random() < 0.6 else f"New In: {CATEGORIES[category][0]}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,8 +24,9 @@ def fixed_width(data: np.ndarray) -> pa.Array:
 
 def hex_digits(words: np.ndarray, upper: bool = False) -> np.ndarray:
     """Hex digits of uint64 words, as a (rows, 16 * words) uint8 array."""
-    words = np.asarray(words, dtype=np.uint64).reshape(len(words), -1)
-    big_endian = words.astype(">u8").view(np.uint8).reshape(len(words), -1)
+    words = np.asarray(words, dtype=np.uint64)
+    words = words if words.ndim == 2 else words[:, None]
+    big_endian = words.astype(">u8").view(np.uint8).reshape(len(words), 8 * words.shape[1])
     table = _HEX_UPPER if upper else _HEX
     out = np.empty((len(words), big_endian.shape[1] * 2), dtype=np.uint8)
     out[:, 0::2] = table[big_endian >> 4]
@@ -64,7 +67,9 @@ def scrambled(numbers: np.ndarray, digits: int, offset: int = 0) -> np.ndarray:
 
 def padded(numbers: np.ndarray, width: int) -> pa.Array:
     """Non-negative integers as zero-padded decimal strings."""
-    return pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width, "0")
+    return pc.utf8_lpad(
+        pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width, "0"
+    )
 
 
 def codes(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
@@ -95,31 +100,63 @@ def timestamps(seconds: np.ndarray, unit: str = "s") -> pa.Array:
     return pa.array(np.asarray(seconds, dtype=np.int64), pa.timestamp(unit, tz="UTC"))
 
 
+def _iso_digits(seconds: np.ndarray, millis: np.ndarray | None = None) -> np.ndarray:
+    """``YYYY-MM-DDTHH:MM:SS`` (plus ``.mmm``) as a (rows, 19 or 23) uint8 array."""
+    seconds = np.asarray(seconds, dtype=np.int64)
+    day, second = np.divmod(seconds, 86_400)
+    first = int(day.min()) if len(day) else 0
+    span = (int(day.max()) - first + 1) if len(day) else 1
+    epoch = dt.date(1970, 1, 1)
+    dates = "".join((epoch + dt.timedelta(days=first + i)).isoformat() + "T" for i in range(span))
+    table = np.frombuffer(dates.encode(), dtype=np.uint8).reshape(span, 11)
+    out = np.empty((len(seconds), 23 if millis is not None else 19), dtype=np.uint8)
+    out[:, :11] = table[day - first]
+    hour, rest = np.divmod(second, 3600)
+    minute, sec = np.divmod(rest, 60)
+    for at, value in ((11, hour), (14, minute), (17, sec)):
+        out[:, at] = 48 + value // 10
+        out[:, at + 1] = 48 + value % 10
+    out[:, 13] = out[:, 16] = ord(":")
+    if millis is not None:
+        out[:, 19] = ord(".")
+        ms = np.asarray(millis, dtype=np.int64)
+        out[:, 20], out[:, 21], out[:, 22] = 48 + ms // 100, 48 + ms // 10 % 10, 48 + ms % 10
+    return out
+
+
+def _with_suffix(digits: np.ndarray, suffix: np.ndarray | bytes) -> pa.Array:
+    tail = np.frombuffer(suffix, dtype=np.uint8)[None, :] if isinstance(suffix, bytes) else suffix
+    tail = np.broadcast_to(tail, (len(digits), tail.shape[1]))
+    return fixed_width(np.concatenate([digits, tail], axis=1))
+
+
 def iso_utc(seconds: np.ndarray) -> pa.Array:
     """UTC epoch seconds as ISO 8601 with ``Z`` (``2025-03-04T10:15:00Z``)."""
-    return pc.strftime(timestamps(seconds), format="%Y-%m-%dT%H:%M:%SZ")
+    return _with_suffix(_iso_digits(seconds), b"Z")
 
 
 def iso_utc_millis(millis: np.ndarray) -> pa.Array:
     """UTC epoch milliseconds as ISO 8601 with ``Z`` (``2025-03-04T10:15:00.123Z``)."""
-    # %S of a millisecond timestamp already carries the fraction.
-    return pc.strftime(timestamps(millis, "ms"), format="%Y-%m-%dT%H:%M:%SZ")
+    seconds, fraction = np.divmod(np.asarray(millis, dtype=np.int64), 1000)
+    return _with_suffix(_iso_digits(seconds, fraction), b"Z")
 
 
 def iso_local(seconds: np.ndarray, offset_seconds: np.ndarray) -> pa.Array:
     """UTC epoch seconds as local ISO 8601 time with its offset (``...T11:15:00+01:00``)."""
     offset_seconds = np.asarray(offset_seconds, dtype=np.int64)
-    local = pc.strftime(timestamps(np.asarray(seconds) + offset_seconds), format="%Y-%m-%dT%H:%M:%S")
+    digits = _iso_digits(np.asarray(seconds, dtype=np.int64) + offset_seconds)
     hours, minutes = np.divmod(np.abs(offset_seconds) // 60, 60)
-    sign = pa.array(np.where(offset_seconds < 0, "-", "+"))
-    return concat(local, sign, padded(hours, 2), ":", padded(minutes, 2))
+    tail = np.empty((len(digits), 6), dtype=np.uint8)
+    tail[:, 0] = np.where(offset_seconds < 0, ord("-"), ord("+"))
+    tail[:, 1], tail[:, 2] = 48 + hours // 10, 48 + hours % 10
+    tail[:, 3] = ord(":")
+    tail[:, 4], tail[:, 5] = 48 + minutes // 10, 48 + minutes % 10
+    return _with_suffix(digits, tail)
 
 
 def iso_dates(days: np.ndarray) -> pa.Array:
     """Days since the Unix epoch as ``YYYY-MM-DD``."""
-    return pc.strftime(
-        pa.array(np.asarray(days, dtype=np.int32), pa.date32()), format="%Y-%m-%d"
-    )
+    return pc.strftime(pa.array(np.asarray(days, dtype=np.int32), pa.date32()), format="%Y-%m-%d")
 
 
 def concat(*parts: pa.Array | str) -> pa.Array:
@@ -137,9 +174,13 @@ def take(values: tuple[str, ...] | list[str] | pa.Array, index: np.ndarray) -> p
     return vocab.take(pa.array(index, mask=index < 0))
 
 
-def where(mask: np.ndarray, when_true: pa.Array | str | None, when_false: pa.Array | str | None) -> pa.Array:
+def where(
+    mask: np.ndarray, when_true: pa.Array | str | None, when_false: pa.Array | str | None
+) -> pa.Array:
     """Element-wise choice between two string arrays (or literals, or null)."""
-    return pc.if_else(pa.array(np.asarray(mask, dtype=bool)), _scalar(when_true), _scalar(when_false))
+    return pc.if_else(
+        pa.array(np.asarray(mask, dtype=bool)), _scalar(when_true), _scalar(when_false)
+    )
 
 
 def choose(index: np.ndarray, *options: pa.Array | str) -> pa.Array:

@@ -59,13 +59,13 @@ _TABLE = """
 field           store_loyalist frequent_browser coupon_hunter omnichannel_vip \
                 first_time_returner lapsing casual
 weight          0.17  0.17  0.14  0.08  0.10  0.13  0.21
-web_sessions    2.0   20.0  9.0   12.0  4.0   7.0   5.0
+web_sessions    2.0   16.0  9.0   10.0  4.0   7.0   5.0
 app_user        0.30  0.50  0.40  0.85  0.15  0.30  0.25
-app_sessions    3.0   14.0  7.0   14.0  1.0   5.0   4.0
+app_sessions    3.0   12.0  7.0   12.0  1.0   5.0   4.0
 store_trips     16.0  3.0   4.0   9.0   0.5   6.0   4.0
 views           2.0   4.0   2.5   3.5   2.5   2.0   2.0
-p_add           0.28  0.10  0.30  0.42  0.50  0.26  0.24
-p_checkout      0.50  0.30  0.45  0.60  0.60  0.45  0.45
+p_add           0.30  0.11  0.33  0.45  0.52  0.28  0.26
+p_checkout      0.40  0.24  0.36  0.50  0.48  0.35  0.35
 p_order         0.74  0.55  0.70  0.80  0.75  0.70  0.70
 p_store_buy     0.85  0.30  0.60  0.80  0.50  0.60  0.55
 items_store     2.8   1.5   2.0   3.2   1.5   2.0   2.0
@@ -116,9 +116,9 @@ SATISFACTION_SD = 0.12
 # (times the archetype's responsiveness); the intent session adds to the cart and reaches
 # checkout with INTENT_CHECKOUT, then converts like any checkout. Clicks also start a
 # session that follows the ordinary funnel. Both count in the true effect per send.
-INTENT_PROBABILITY = {"email": 0.015, "sms": 0.030, "push": 0.020}
+INTENT_PROBABILITY = {"email": 0.008, "sms": 0.015, "push": 0.010}
 INTENT_WINDOW_DAYS = 3.0
-INTENT_CHECKOUT = 0.9
+INTENT_CHECKOUT = 0.7
 HOLDOUT_SHARE = 0.10  # randomised hold-out of each campaign's target list
 CAMPAIGN_TARGET_SHARE = {"email": 0.6, "sms": 0.5, "push": 0.7}
 CAMPAIGNS_PER_YEAR = {"email": 45, "sms": 10, "push": 30}
@@ -143,10 +143,10 @@ OFFER_ADD_MULTIPLIER = 1.4
 # plus a jump for the rest of the period after each bad experience.
 SAT_BETA = 2.5
 HAZARD_JUMP = {
-    "delivery_issue": 0.8,
-    "support_case": 0.4,
-    "unresolved_case": 1.5,
-    "return": 0.2,
+    "delivery_issue": 0.5,
+    "support_case": 0.25,
+    "unresolved_case": 1.0,
+    "return": 0.1,
     "return_first_time_returner": 4.0,
 }
 

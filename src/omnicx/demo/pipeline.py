@@ -42,7 +42,8 @@ def ingest_demo_sources(
 ) -> list[IngestResult]:
     """Ingest every generated source file into the workspace, with a progress bar."""
     results = []
-    kinds = [k for k in INGEST_ORDER if k in sources]
+    # A tiny demo can leave a source without rows; there is nothing to ingest then.
+    kinds = [k for k in INGEST_ORDER if k in sources and sources[k].stat().st_size > 0]
     with Progress(
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -68,9 +69,8 @@ def run_demo(
     console: Console | None = None,
 ) -> dict[str, Any]:
     """Generate, ingest and summarise the demo retailer; returns the summary."""
-    from omnicx.demo.generator import generate
-
     from omnicx.cli.main import print_summary
+    from omnicx.demo.generator import generate
     from omnicx.workspace import Workspace
 
     out = console or Console(stderr=True)

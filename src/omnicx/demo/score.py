@@ -151,9 +151,12 @@ def _linkable_groups(ws: Workspace, recs: pd.DataFrame) -> pd.Series:
             ("phone", row.phone),
         ):
             if value:
-                norm = {"email": normalize_email, "phone": normalize_phone}.get(
-                    field, lambda v: str(v).replace(" ", "").upper()
-                )(value)
+                if field == "email":
+                    norm = normalize_email(value)
+                elif field == "phone":
+                    norm = normalize_phone(value)
+                else:
+                    norm = str(value).replace(" ", "").upper()
                 link(row.record_id, f"{name}|{field}:{norm}")
     return recs["record_id"].map(lambda r: find(r))
 

@@ -12,31 +12,58 @@ import pyarrow.parquet as pq
 
 from omnicx.demo.formats import concat
 
-# A JSON field: (key, values, kind); kind "str" quotes and escapes, "raw" writes as is
-# (numbers, booleans, nested objects already rendered).
+# A JSON field: (key, values, kind); kind "str" quotes and escapes, "safe" quotes text known
+# to need no escaping (ids, codes, URLs), "raw" writes as is (numbers, nested objects).
 JsonField = tuple[str, pa.Array, str]
+
+
+def _escaped(values: pa.Array) -> pa.Array:
+    """Text with JSON's special characters escaped (our values rarely have any)."""
+    text = pc.cast(values, pa.string())
+    if pc.any(pc.match_substring_regex(text, r'["\\]')).as_py():
+        text = pc.replace_substring(text, "\\", "\\\\")
+        text = pc.replace_substring(text, '"', '\\"')
+    return text
 
 
 def json_string(values: pa.Array) -> pa.Array:
     """Strings as JSON string literals (quoted and escaped)."""
-    escaped = pc.replace_substring(pc.cast(values, pa.string()), "\\", "\\\\")
-    escaped = pc.replace_substring(escaped, '"', '\\"')
-    return concat('"', escaped, '"')
+    return concat('"', _escaped(values), '"')
 
 
 def json_object(fields: list[JsonField], keep_nulls: bool = False) -> pa.Array:
-    """One JSON object per row; null values are left out (or written as null)."""
+    """One JSON object per row; null values are left out (or written as null).
+
+    Each field is one concatenation (key, quotes and value together) and the object one
+    join: the bytes of a large table are copied as few times as possible.
+    """
     parts = []
     for key, values, kind in fields:
-        literal = json_string(values) if kind == "str" else pc.cast(values, pa.string())
+        if kind == "raw":
+            part = concat(f'"{key}":', pc.cast(values, pa.string()))
+        else:
+            text = _escaped(values) if kind == "str" else pc.cast(values, pa.string())
+            part = concat(f'"{key}":"', text, '"')
         if keep_nulls:
-            literal = pc.fill_null(literal, "null")
-        parts.append(concat(f'"{key}":', literal))
-    if len(parts) == 1:  # the join kernel mishandles a single array argument
-        body = pc.fill_null(parts[0], "")
+            part = pc.fill_null(part, f'"{key}":null')
+        parts.append(part)
+    closed = parts[-1].null_count == 0
+    if closed:
+        parts[-1] = concat(parts[-1], "}")
+    if parts[0].null_count == 0:
+        parts[0] = concat("{", parts[0])
+        joined = (
+            pc.binary_join_element_wise(*parts, ",", null_handling="skip")
+            if len(parts) > 1
+            else parts[0]
+        )
     else:
-        body = pc.binary_join_element_wise(*parts, ",", null_handling="skip")
-    return concat("{", body, "}")
+        # pyarrow's "skip" join drops rows where every part is null: lead with "{" and drop
+        # the comma that follows it.
+        lead = pa.array(np.full(len(parts[0]), "{"), pa.string())
+        joined = pc.binary_join_element_wise(lead, *parts, ",", null_handling="skip")
+        joined = pc.replace_substring(joined, "{,", "{", max_replacements=1)
+    return joined if closed else concat(joined, "}")
 
 
 def nested(fields: list[JsonField]) -> pa.Array:
@@ -53,36 +80,57 @@ def csv_cells(values: pa.Array) -> pa.Array:
     return pc.if_else(needs_quotes, quoted, text)
 
 
-def _joined_lines(lines: pa.Array) -> memoryview:
-    """Rows of text joined with newlines (and one at the end), without a Python loop."""
-    if len(lines) == 0:
-        return memoryview(b"")
-    lines = pc.cast(concat(lines, "\n"), pa.large_string())
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
-        lines.offset : lines.offset + len(lines) + 1
-    ]
-    return memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+def _joined_lines(lines: pa.Array | pa.ChunkedArray) -> list[memoryview]:
+    """Rows of text, each followed by a newline, as buffers to write (no Python loop per row)."""
+    chunks = lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]
+    out = []
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        text = pc.cast(concat(chunk, "\n"), pa.large_string())
+        offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[
+            text.offset : text.offset + len(text) + 1
+        ]
+        out.append(memoryview(text.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
+    return out
 
 
 class CsvWriter:
-    """A UTF-8 CSV file with a header row, written a table at a time."""
+    """A UTF-8 CSV file with a header row, written a table at a time.
 
-    def __init__(self, path: Path, columns: list[str]) -> None:
+    The header is the table's columns in ``field_order`` (the source kind's fields), fixed
+    by the first table written.
+    """
+
+    def __init__(self, path: Path, field_order: tuple[str, ...]) -> None:
         self.path = path
-        self.columns = columns
+        self.field_order = field_order
+        self.columns: list[str] | None = None
         self.rows = 0
         self._file: IO[bytes] = path.open("wb")
-        self._file.write((",".join(columns) + "\n").encode())
+
+    def _header(self, names: list[str]) -> list[str]:
+        unknown = sorted(set(names) - set(self.field_order))
+        if unknown:
+            raise ValueError(
+                f"{self.path.name}: columns {unknown} are not fields of the source kind"
+            )
+        self.columns = [name for name in self.field_order if name in names]
+        self._file.write((",".join(self.columns) + "\n").encode())
+        return self.columns
 
     def write(self, table: pa.Table) -> None:
+        columns = self.columns if self.columns is not None else self._header(table.column_names)
         if table.num_rows == 0:
             return
-        cells = [csv_cells(table.column(name).combine_chunks()) for name in self.columns]
+        cells = [csv_cells(table.column(name).combine_chunks()) for name in columns]
         line = pc.binary_join_element_wise(*cells, ",")
-        self._file.write(_joined_lines(line))
+        self._file.writelines(_joined_lines(line))
         self.rows += table.num_rows
 
     def close(self) -> None:
+        if self.columns is None:
+            self._header(list(self.field_order))
         self._file.close()
 
 
@@ -98,12 +146,12 @@ class JsonLinesWriter:
     def write_fields(self, fields: list[JsonField]) -> None:
         if not fields or len(fields[0][1]) == 0:
             return
-        self._file.write(_joined_lines(json_object(fields, self.keep_nulls)))
+        self._file.writelines(_joined_lines(json_object(fields, self.keep_nulls)))
         self.rows += len(fields[0][1])
 
-    def write_lines(self, lines: pa.Array) -> None:
+    def write_lines(self, lines: pa.Array | pa.ChunkedArray) -> None:
         """Write rows that are already JSON objects."""
-        self._file.write(_joined_lines(lines))
+        self._file.writelines(_joined_lines(lines))
         self.rows += len(lines)
 
     def close(self) -> None:

@@ -1,7 +1,11 @@
 """The normalised columns matching compares, built from the columns given roles.
 
-Feature names are fixed (``first_name``, ``last_name_sx``, ``dob`` …) so comparisons
-and blocking rules can be written once, whatever the input columns are called.
+Feature names are fixed so comparisons and blocking rules can be written once, whatever
+the input columns are called: ``first_name`` (+ ``first_name_canon``, nickname resolved,
+and ``first_name_sx``, Soundex), ``last_name`` (+ ``last_name_sx``), ``dob``
+(``YYYY-MM-DD``), ``street_number``, ``address``, ``address2``, ``city``, ``postcode``,
+``state``, ``email``, ``phone`` (E.164) and ``national_id``. User blocking rules
+(``MatchSettings.blocking_rules``) refer to these names.
 """
 
 from __future__ import annotations
@@ -26,25 +30,6 @@ from omnicx.identity.normalize import (
 
 if TYPE_CHECKING:
     from omnicx.identity.matching import MatchSettings
-
-# Every feature, in the order comparisons are listed.
-FEATURES = (
-    "first_name",
-    "first_name_canon",
-    "first_name_sx",
-    "last_name",
-    "last_name_sx",
-    "dob",
-    "street_number",
-    "address",
-    "address2",
-    "city",
-    "postcode",
-    "state",
-    "email",
-    "phone",
-    "national_id",
-)
 
 
 def build_features(
@@ -107,17 +92,16 @@ def build_features(
 
 
 def _split_full_name(value: object) -> tuple[str | None, str | None] | None:
-    """(first, last) of a full name; ``"Smith, John"`` reads last name first."""
-    if value is None or not isinstance(value, str):
+    """(first, last) words of a full name; ``"Smith, John"`` reads last name first."""
+    if not isinstance(value, str):
         return None
     if "," in value:
         last, _, first = value.partition(",")
-    else:
-        words = (normalize_name(value) or "").split()
-        if not words:
-            return None
-        first, last = words[0], (words[-1] if len(words) > 1 else "")
-    return (normalize_name(first) and first, normalize_name(last) and last)
+        return first.strip() or None, last.strip() or None
+    words = value.split()
+    if not words:
+        return None
+    return words[0], (words[-1] if len(words) > 1 else None)
 
 
 def _alnum(value: object, *, upper: bool) -> str | None:

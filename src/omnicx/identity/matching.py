@@ -11,8 +11,10 @@ threshold are joined into clusters (connected components).
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,12 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from omnicx.errors import OmnicxError, did_you_mean
+from omnicx.errors import MappingError, OmnicxError, did_you_mean
 from omnicx.identity.comparisons import (
     blocking_rules,
     comparisons,
     deterministic_rules,
+    prior_m,
     training_rules,
 )
 from omnicx.identity.features import build_features
@@ -88,6 +91,15 @@ class MatchSettings(BaseModel):
         le=1,
         description="share of true matches the exact rules are assumed to find (for the prior)",
     )
+    max_records_per_value: int = Field(
+        1000,
+        ge=2,
+        description="a dob, email, phone or national id held by more records than this "
+        "(and 20x the median) is a placeholder and ignored",
+    )
+    em_min_pairs: int = Field(
+        200, ge=1, description="skip an EM session with fewer pairs; the prior m stays"
+    )
     seed: int = Field(42, description="seed for the random sampling of pairs")
     default_region: str = Field("GB", description="region for phone numbers without a code")
     dayfirst: bool = Field(True, description="read 01/02/1990 as 1 February")
@@ -104,6 +116,8 @@ class MatchResult:
     ``cluster_id`` (plus ``source``, ``left`` / ``right``, with two inputs) for every
     record; cluster ids are numbered from 1 in input order. ``parameters``: m and u
     probabilities and match weight of every comparison level, for explanations.
+    ``roles`` (and ``roles_right``): the column used for each role; ``model``: the
+    trained Splink model as a settings dict (``Linker(data, model)`` reloads it).
     """
 
     pairs: pd.DataFrame
@@ -111,6 +125,7 @@ class MatchResult:
     parameters: pd.DataFrame
     probability_two_random_records_match: float
     roles: dict[str, str]
+    roles_right: dict[str, str] | None
     model: dict[str, Any] = field(repr=False)
 
 
@@ -139,25 +154,36 @@ def match_records(
         _check_ids(frame, id_column, side if right is not None else None)
 
     roles = _common_roles(frames, columns, id_column)
-    say(f"matching on {', '.join(f'{role}={col}' for role, col in roles.items())}")
+    for (side, _), rs in zip(frames, roles, strict=True):
+        where = f"{side}: " if right is not None else ""
+        say(f"{where}matching on {', '.join(f'{role}={col}' for role, col in rs.items())}")
 
     say("normalising identifiers")
     tables = []
     offset = 0
-    for side, frame in frames:
-        features = build_features(frame, roles, settings, offset=offset)
-        tables.append(features)
+    for (_, frame), frame_roles in zip(frames, roles, strict=True):
+        tables.append(build_features(frame, frame_roles, settings, offset=offset))
         offset += len(frame)
+    _blank_placeholders(tables, settings, say)
     present = _features_with_values(tables)
     if not present:
         raise MatchingError(
             "no column has values that can be compared after normalisation; roles found: "
-            + ", ".join(f"{col} ({role})" for role, col in roles.items())
+            + ", ".join(f"{col} ({role})" for role, col in roles[0].items())
         )
     tables = [t[["unique_id", *present]] for t in tables]
 
     link = right is not None
-    model, pairs, clusters = _run_splink(tables, present, link, settings, say)
+    import duckdb
+    from splink.internals.exceptions import SplinkException  # not exported elsewhere
+
+    try:
+        model, pairs, clusters = _run_splink(tables, present, link, settings, say)
+    except (SplinkException, duckdb.Error) as e:
+        raise MatchingError(
+            f"Splink could not match these records: {e}\n"
+            f"(normalised columns blocking rules can use: {', '.join(present)})"
+        ) from e
 
     ids = pd.concat([frame[id_column].astype(str) for _, frame in frames], ignore_index=True)
     sides = pd.Series(
@@ -172,7 +198,8 @@ def match_records(
         clusters=clusters_out,
         parameters=_parameters(model),
         probability_two_random_records_match=float(model["probability_two_random_records_match"]),
-        roles=roles,
+        roles=roles[0],
+        roles_right=roles[1] if right is not None else None,
         model=model,
     )
 
@@ -200,8 +227,9 @@ def match_files(
     right = read_records(b) if b is not None else None
     try:
         result = match_records(left, right, id_column, columns, settings, progress)
-    except MatchingError as e:
-        raise MatchingError(f"{e} (files: {a}{f', {b}' if b else ''})") from e
+    except (MatchingError, MappingError) as e:
+        files = f"left = {a}, right = {b}" if b is not None else f"file {a}"
+        raise type(e)(f"{e} ({files})") from e
     output.parent.mkdir(parents=True, exist_ok=True)
     result.pairs[["id_l", "id_r", "match_probability"]].to_csv(output, index=False)
     if clusters is not None:
@@ -260,13 +288,31 @@ def _common_roles(
     frames: list[tuple[str, pd.DataFrame]],
     columns: Mapping[str, str] | Sequence[str] | None,
     id_column: str,
-) -> dict[str, str]:
-    """Role → column usable in every frame (columns named alike in both when linking)."""
-    per_frame = [resolve_roles(f, columns, exclude=[id_column]) for _, f in frames]
-    roles = per_frame[0]
-    for other in per_frame[1:]:
-        roles = {r: c for r, c in roles.items() if other.get(r) == c}
-    if not roles:
+) -> list[dict[str, str]]:
+    """Role → column for each frame, keeping the roles every frame has.
+
+    Frames may name their columns differently; a full name stands in for first and last.
+    """
+    per_frame = []
+    for side, frame in frames:
+        try:
+            per_frame.append(resolve_roles(frame, columns, exclude=[id_column]))
+        except MappingError as e:
+            raise MappingError(f"{side} records: {e}" if len(frames) > 1 else str(e)) from e
+
+    def provides(roles: dict[str, str]) -> set[str]:
+        return set(roles) | ({"first_name", "last_name"} if "full_name" in roles else set())
+
+    common = set.intersection(*(provides(r) for r in per_frame))
+    kept = [
+        {
+            r: c
+            for r, c in roles.items()
+            if r in common or (r == "full_name" and {"first_name", "last_name"} - set(roles))
+        }
+        for roles in per_frame
+    ]
+    if not common:
         found = "; ".join(
             f"{side}: " + (", ".join(f"{c}={r}" for r, c in rs.items()) or "nothing")
             for (side, _), rs in zip(frames, per_frame, strict=True)
@@ -275,7 +321,29 @@ def _common_roles(
             f"no column to compare records on (roles found — {found}); pass columns= "
             f"mapping roles ({', '.join(r for r in ROLES if r != 'ignore')}) to columns"
         )
-    return roles
+    return kept
+
+
+# Features blocking rules join on alone: one value shared by thousands of records is a
+# placeholder (1900-01-01, none@none.com), and would make millions of candidate pairs.
+_KEY_FEATURES = ("dob", "email", "phone", "national_id")
+
+
+def _blank_placeholders(tables: list[pd.DataFrame], settings: MatchSettings, say: Progress) -> None:
+    for name in _KEY_FEATURES:
+        if name not in tables[0].columns:
+            continue
+        counts = pd.concat([t[name] for t in tables]).value_counts()
+        if counts.empty:
+            continue
+        limit = max(settings.max_records_per_value, 20 * counts.median())
+        common = counts[counts > limit]
+        if common.empty:
+            continue
+        shown = ", ".join(f"{v!r} ×{n}" for v, n in common.head(3).items())
+        say(f"{name}: ignoring {len(common)} values held by too many records ({shown})")
+        for table in tables:
+            table.loc[table[name].isin(common.index), name] = None
 
 
 def _features_with_values(tables: list[pd.DataFrame]) -> list[str]:
@@ -294,56 +362,147 @@ def _run_splink(
     say: Progress,
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     import pyarrow as pa
-    from splink import DuckDBAPI, Linker, SettingsCreator
+    from splink import DuckDBAPI, Linker
 
+    n_records = sum(len(t) for t in tables)
     db_api = DuckDBAPI()
     try:
-        inputs = [
-            db_api.register(
-                pa.Table.from_pandas(t, preserve_index=False), dataset_display_name=name
-            )
-            for t, name in zip(tables, ("input_left", "input_right"), strict=False)
-        ]
-        creator = SettingsCreator(
-            link_type="link_only" if link else "dedupe_only",
-            comparisons=comparisons(features, settings),
-            blocking_rules_to_generate_predictions=(
-                settings.blocking_rules or blocking_rules(features)
-            ),
-            retain_matching_columns=False,
-            retain_intermediate_calculation_columns=False,
-        )
-        linker = Linker(inputs if link else inputs[0], creator, log_level=None)
+        with _splink_logs(say):
+            inputs = [
+                db_api.register(
+                    pa.Table.from_pandas(t, preserve_index=False), dataset_display_name=name
+                )
+                # "left" / "right" would be SQL keywords: Splink uses these names unquoted
+                for t, name in zip(tables, ("input_left", "input_right"), strict=False)
+            ]
+            data = inputs if link else inputs[0]
+            model_comparisons = comparisons(features, settings)
+            spec: dict[str, Any] = {
+                "link_type": "link_only" if link else "dedupe_only",
+                "comparisons": model_comparisons,
+                "blocking_rules_to_generate_predictions": (
+                    settings.blocking_rules or blocking_rules(features)
+                ),
+                "retain_matching_columns": False,
+                "retain_intermediate_calculation_columns": False,
+            }
+            linker = Linker(data, spec, log_level=None)
 
-        say("estimating the prior from exact rules")
-        _estimate_prior(linker, features, settings, say)
-        say(f"estimating u from {settings.max_pairs_u:,.0f} random pairs")
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=settings.max_pairs_u, seed=settings.seed
-        )
-        for rule in training_rules(features):
-            say(f"estimating m by expectation maximisation on pairs where {rule}")
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=settings.em_max_pairs
+            say("estimating the prior from exact rules")
+            _estimate_prior(linker, features, settings, say)
+            if linker.misc.save_model_to_json()["probability_two_random_records_match"] <= 0:
+                # no pair met the exact rules: a prior of 0 would rule every match out
+                spec["probability_two_random_records_match"] = 1 / _all_pairs(tables, link)
+                say("no pair met the exact rules; prior set to one match among all pairs")
+                linker = Linker(data, spec, log_level=None)
+            say(f"estimating u from up to {settings.max_pairs_u:,.0f} random pairs")
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=settings.max_pairs_u, seed=settings.seed
             )
-        say("scoring candidate pairs")
-        predictions = linker.inference.predict(
-            threshold_match_probability=settings.threshold, warning_mode="never"
-        )
-        pairs = (
-            predictions.as_duckdbpyrelation()
-            .select("unique_id_l, unique_id_r, match_probability, match_weight")
-            .df()
-        )
-        say("clustering")
-        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold_match_probability=settings.threshold
-        )
-        clusters = clustered.as_duckdbpyrelation().select("unique_id, cluster_id").df()
-        model = linker.misc.save_model_to_json()
+            # Splink's probe samples records to size EM; on small inputs it sees no pairs
+            large = settings.em_max_pairs is not None and n_records > 20_000
+            for rule, used in training_rules(features):
+                blocked = _count_pairs(tables, used, link)
+                if blocked < settings.em_min_pairs:
+                    say(f"too few pairs where {rule} ({blocked:,}) to train on; using priors")
+                    continue
+                say(f"estimating m by expectation maximisation on {blocked:,} pairs where {rule}")
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule,
+                    max_pairs=settings.em_max_pairs if large else None,
+                    record_sample_proportion=min(1.0, max(0.01, 20_000 / n_records)),
+                )
+            model = linker.misc.save_model_to_json()
+            unobserved, changed = _fill_unobserved(
+                model, prior_m(model_comparisons), settings, n_records
+            )
+            if unobserved:
+                say(f"prior m kept where no training pair fell: {', '.join(unobserved)}")
+            if changed:
+                linker = Linker(data, model, log_level=None)
+
+            say("scoring candidate pairs")
+            predictions = linker.inference.predict(
+                threshold_match_probability=settings.threshold, warning_mode="never"
+            )
+            pairs = (
+                predictions.as_duckdbpyrelation()
+                .select("unique_id_l, unique_id_r, match_probability, match_weight")
+                .df()
+            )
+            say("clustering")
+            clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predictions, threshold_match_probability=settings.threshold
+            )
+            clusters = clustered.as_duckdbpyrelation().select("unique_id, cluster_id").df()
     finally:
         db_api.duckdb_con.close()
     return model, pairs, clusters
+
+
+def _all_pairs(tables: list[pd.DataFrame], link: bool) -> int:
+    if link:
+        return max(1, len(tables[0]) * len(tables[1]))
+    return max(1, len(tables[0]) * (len(tables[0]) - 1) // 2)
+
+
+def _count_pairs(tables: list[pd.DataFrame], columns: tuple[str, ...], link: bool) -> int:
+    """How many pairs agree on all ``columns`` (within the one table, or across two)."""
+    counts = [t[list(columns)].dropna().value_counts() for t in tables]
+    if not link:
+        return int((counts[0] * (counts[0] - 1) // 2).sum())
+    both = counts[0].to_frame("l").join(counts[1].to_frame("r"), how="inner")
+    return int((both["l"] * both["r"]).sum())
+
+
+def _fill_unobserved(
+    model: dict[str, Any], priors: dict[tuple[str, str], float], settings: MatchSettings, n: int
+) -> tuple[list[str], bool]:
+    """Put the prior m (and a small u) where training left none.
+
+    Returns the levels whose m was filled, and whether anything (m or u) was.
+
+    Splink gives such levels m = 1e-6, which reads "never happens for a match" — wrong
+    for rare evidence like a transposed day and month that the training pairs missed.
+    """
+    pairs_sampled = min(settings.max_pairs_u, max(1.0, n * (n - 1) / 2))
+    filled: list[str] = []
+    changed = False
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            label = level.get("label_for_charts", "")
+            if "m_probability" not in level:
+                level["m_probability"] = priors.get((name, label), 0.01)
+                filled.append(f"{name}/{label}")
+            if "u_probability" not in level:
+                level["u_probability"] = 0.5 / pairs_sampled
+                changed = True
+    return filled, changed or bool(filled)
+
+
+@contextmanager
+def _splink_logs(say: Progress) -> Iterator[None]:
+    """Send Splink's warnings to ``say`` instead of stderr while matching runs."""
+    logger = logging.getLogger("splink")
+
+    class Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage().replace("WARNING:", "").strip()
+            if "not observed in dataset" not in message:  # reported by _fill_unobserved
+                say(" ".join(message.split()))
+
+    handler = Forward(logging.WARNING)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _estimate_prior(
@@ -365,8 +524,8 @@ def _estimate_prior(
 
 
 def _pairs_frame(pairs: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
-    lo = pairs[["unique_id_l", "unique_id_r"]].min(axis=1).to_numpy()
-    hi = pairs[["unique_id_l", "unique_id_r"]].max(axis=1).to_numpy()
+    lo = pairs[["unique_id_l", "unique_id_r"]].min(axis=1).to_numpy(dtype="int64")
+    hi = pairs[["unique_id_l", "unique_id_r"]].max(axis=1).to_numpy(dtype="int64")
     out = pd.DataFrame(
         {
             "id_l": ids.to_numpy()[lo],

@@ -35,7 +35,7 @@ T = TypeVar("T")
 DOTLESS_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
 
-def _text(value: object) -> str | None:
+def _text(value: Any) -> str | None:
     """The value as stripped text; None for None, NaN, NA, NaT and blank strings."""
     if isinstance(value, str):
         text = value.strip()
@@ -60,7 +60,7 @@ def normalize_email(
     text = _text(value)
     if text is None:
         return None
-    return _normalize_email(text, strip_plus, gmail_dots)
+    return _normalize_email(text.lower(), strip_plus, gmail_dots)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -102,7 +102,13 @@ def normalize_phone(
     text = _text(value)
     if text is None:
         return None
-    return _normalize_phone(text, default_region.upper(), strict)
+    # one cache entry for "07700 900123", "07700-900-123" and "(07700) 900123"
+    key = _PHONE_SEPARATORS.sub("", text)
+    return _normalize_phone(key if _PHONE_KEY.match(key) else text, default_region.upper(), strict)
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+_PHONE_KEY = re.compile(r"^\+?\d+$")
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

@@ -76,6 +76,15 @@ _NAME_FRAGMENTS: tuple[tuple[str, str], ...] = (
     ("forename", "first_name"),
 )
 
+# Names of columns that describe a person but do not identify one: never matched on,
+# and not judged by contents (a gender column would look like a state).
+_IGNORED_NAMES = frozenset(
+    "gender sex title salutation honorific notes note comment comments status created "
+    "created_at updated updated_at source segment country country_code nationality "
+    "language locale currency company employer job_title occupation age place_of_birth "
+    "birthplace birth_place country_of_birth birth_country".split()
+)
+
 _SAMPLE = 2000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{9,22}$")
@@ -86,6 +95,7 @@ _DATE = re.compile(
 )
 _UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", re.IGNORECASE)
 _NUMERIC_POSTCODE = re.compile(r"^\d{4,5}(-\d{4})?$")
+_YEAR = re.compile(r"^(19|20)\d\d$")
 _STREET_NUMBER = re.compile(r"^\d{1,5}[a-z]?$", re.IGNORECASE)
 _NATIONAL_ID = re.compile(r"^(\d{6,12}|\d{3}-\d{2}-\d{4}|[A-Z]{2}\d{6}[A-D])$", re.IGNORECASE)
 _WORDS = re.compile(r"^[^\d@]+$")
@@ -101,8 +111,9 @@ def detect_roles(df: pd.DataFrame, *, exclude: Iterable[str] = ()) -> dict[str, 
     Names decide first; columns whose names say nothing are judged by a sample of their
     values. Among plain-text columns the one with most known first names is the first
     name, the next one to it the last name; remaining place-like text columns become
-    ``address2`` then ``city`` in column order. Columns in ``exclude`` (the id column)
-    are ``ignore``.
+    ``address2`` then ``city`` in column order. Small whole numbers are a street number
+    only when there is an address. Columns in ``exclude`` (the id column) and columns
+    like ``gender`` or ``notes`` are ``ignore``.
     """
     excluded = set(exclude)
     roles: dict[str, str] = {}
@@ -118,6 +129,7 @@ def detect_roles(df: pd.DataFrame, *, exclude: Iterable[str] = ()) -> dict[str, 
             unknown.append(name)
     taken = set(roles.values())
     text_columns: list[str] = []
+    street_numbers: list[str] = []
     for name in unknown:
         values = _sample(df[name])
         if values.empty:
@@ -125,9 +137,15 @@ def detect_roles(df: pd.DataFrame, *, exclude: Iterable[str] = ()) -> dict[str, 
         role = _role_from_values(values, taken)
         if role == "text":
             text_columns.append(name)
+        elif role == "street_number":
+            street_numbers.append(name)
         elif role is not None:
             roles[name] = role
             taken.add(role)
+    # small whole numbers are street numbers only beside an address (else: order counts)
+    if street_numbers and "address" in taken and "street_number" not in taken:
+        roles[street_numbers[0]] = "street_number"
+        taken.add("street_number")
     for name, role in _text_roles(df, text_columns, taken).items():
         roles[name] = role
     return roles
@@ -180,6 +198,8 @@ def _check_column(column: str, present: list[str]) -> None:
 
 def _role_from_name(name: str) -> str | None:
     key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    if key in _IGNORED_NAMES:
+        return "ignore"
     if key in _BY_NAME:
         return _BY_NAME[key]
     for fragment, role in _NAME_FRAGMENTS:
@@ -217,7 +237,8 @@ def _role_from_values(values: pd.Series, taken: set[str]) -> str | None:
             "postcode",
             _share(values, _NUMERIC_POSTCODE) >= 0.9
             and lengths.value_counts(normalize=True).iloc[0] >= 0.9
-            and distinct < 0.9,
+            and distinct < 0.9
+            and _share(values, _YEAR) < 0.8,
         ),
         ("national_id", _share(values, _NATIONAL_ID) >= 0.9 and distinct >= 0.5),
         ("street_number", _share(values, _STREET_NUMBER) >= 0.9 and lengths.mean() <= 3.5),

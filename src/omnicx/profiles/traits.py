@@ -102,8 +102,19 @@ def customer_traits(
     spend = spend.filter(spend.category.notnull())
     cw = ibis.window(group_by=spend.customer_id, order_by=[ibis.desc(spend.spend), spend.category])
     ranked = spend.mutate(rk=ibis.row_number().over(cw)).filter(lambda x: x.rk < 3)
+    # Three ranked columns joined, rather than an ordered collect: Spark cannot order
+    # an aggregation.
     top = ranked.group_by("customer_id").aggregate(
-        top_categories=ranked.category.collect(order_by=ranked.rk).join(",")
+        **{
+            f"_c{i}": ibis.cases((ranked.rk == i, ranked.category), else_=ibis.null()).max()
+            for i in range(3)
+        }
+    )
+    top = top.select(
+        "customer_id",
+        top_categories=top._c0
+        + ibis.cases((top._c1.notnull(), ibis.literal(",") + top._c1), else_="")
+        + ibis.cases((top._c2.notnull(), ibis.literal(",") + top._c2), else_=""),
     )
 
     out = activity

@@ -43,19 +43,25 @@ def profile_view(ws: Workspace, identifier: str, timeline: int = 20) -> dict[str
     p = ws.table("profiles")
     profile = _records(ws.to_pandas(p.filter(p.customer_id == customer_id)))
     m = ws.table("identity_map")
-    ids = ws.to_pandas(m.filter(m.customer_id == customer_id).select("id_type", "id_value")
-                       .order_by(["id_type", "id_value"]))
+    ids = ws.to_pandas(
+        m.filter(m.customer_id == customer_id)
+        .select("id_type", "id_value")
+        .order_by(["id_type", "id_value"])
+    )
     ev = ws.table("events")
     recs = ws.table("identity_records")
-    mine = ev.join(recs.filter(recs.customer_id == customer_id),
-                   ev.message_id == recs.record_id)
+    mine = ev.join(recs.filter(recs.customer_id == customer_id), ev.message_id == recs.record_id)
     seen = mine.group_by("source_kind").aggregate(n=mine.count())
-    recent = mine.order_by(mine.timestamp.desc()).limit(timeline).select(
-        "timestamp", "channel", "event", "type", "store_id", "source_kind", "revenue")
+    recent = (
+        mine.order_by(mine.timestamp.desc())
+        .limit(timeline)
+        .select("timestamp", "channel", "event", "type", "store_id", "source_kind", "revenue")
+    )
     links = ws.table("identity_links")
     why = links.filter(links.customer_id == customer_id)
-    why = why.group_by("rule").aggregate(links=why.count(),
-                                         best_probability=why.match_probability.max())
+    why = why.group_by("rule").aggregate(
+        links=why.count(), best_probability=why.match_probability.max()
+    )
     return {
         "customer_id": customer_id,
         "profile": profile[0] if profile else {},
