@@ -35,14 +35,22 @@ def raw_splink_seconds(frame, settings) -> float:  # type: ignore[no-untyped-def
     features = features[["unique_id", *present]]
     started = time.perf_counter()
     db = DuckDBAPI()
-    data = db.register(pa.Table.from_pandas(features, preserve_index=False),
-                       dataset_display_name="input_left")
-    linker = Linker(data, {"link_type": "dedupe_only",
-                           "comparisons": comparisons(present, settings),
-                           "blocking_rules_to_generate_predictions": blocking_rules(present),
-                           "probability_two_random_records_match": 1e-4}, log_level=None)
-    linker.training.estimate_u_using_random_sampling(max_pairs=settings.max_pairs_u,
-                                                     seed=settings.seed)
+    data = db.register(
+        pa.Table.from_pandas(features, preserve_index=False), dataset_display_name="input_left"
+    )
+    linker = Linker(
+        data,
+        {
+            "link_type": "dedupe_only",
+            "comparisons": comparisons(present, settings),
+            "blocking_rules_to_generate_predictions": blocking_rules(present),
+            "probability_two_random_records_match": 1e-4,
+        },
+        log_level=None,
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=settings.max_pairs_u, seed=settings.seed
+    )
     for rule, _used in training_rules(present):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
@@ -50,7 +58,8 @@ def raw_splink_seconds(frame, settings) -> float:  # type: ignore[no-untyped-def
             continue
     predictions = linker.inference.predict(threshold_match_probability=settings.threshold)
     linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=settings.threshold)
+        predictions, threshold_match_probability=settings.threshold
+    )
     return time.perf_counter() - started
 
 
@@ -77,8 +86,10 @@ def main() -> None:
         manifest = generate(Path(tmp) / "data", customers=args.customers, days=args.days)
         ws = Workspace.init(Path(tmp) / "ws")
         ingest_demo_sources(ws, manifest.sources)
-        print(f"demo: {args.customers:,} customers, {args.days} days, generated and ingested "
-              f"in {time.perf_counter() - t:.0f} s")
+        print(
+            f"demo: {args.customers:,} customers, {args.days} days, generated and ingested "
+            f"in {time.perf_counter() - t:.0f} s"
+        )
         engine = ws.engine
 
         def count(expr):  # type: ignore[no-untyped-def]
@@ -91,8 +102,9 @@ def main() -> None:
         ours = time.perf_counter() - t
         edges = engine.to_arrow(graph.edges.select("src", "dst")).to_pandas()
         t = time.perf_counter()
-        codes, _ = np.unique(np.concatenate([edges["src"].to_numpy(), edges["dst"].to_numpy()]),
-                             return_inverse=True)
+        codes, _ = np.unique(
+            np.concatenate([edges["src"].to_numpy(), edges["dst"].to_numpy()]), return_inverse=True
+        )
         n = int(codes.max()) + 1 if len(codes) else 0
         half = len(edges)
         m = sp.coo_matrix((np.ones(half), (codes[:half], codes[half:])), shape=(n, n))
@@ -103,23 +115,38 @@ def main() -> None:
         print(f"ratio graph / scipy  : {ours / scipy_s:8.1f}x  (goal <= 3x)")
 
         people = ws.to_pandas(person_records(ws)).dropna(subset=["last_name"])
-        frame = people[["record_id", "first_name", "last_name", "email", "phone", "address",
-                        "postcode", "city", "birth_date"]].astype(object)
+        frame = people[
+            [
+                "record_id",
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "address",
+                "postcode",
+                "city",
+                "birth_date",
+            ]
+        ].astype(object)
         frame = frame.where(frame.notna(), None)
         settings = MatchSettings()
         t = time.perf_counter()
         match_records(frame, None, id_column="record_id", settings=settings)
         ours_m = time.perf_counter() - t
         raw = raw_splink_seconds(frame, settings)
-        print(f"omnicx matching      : {ours_m:8.2f} s  ({len(frame):,} person records, "
-              "normalisation included)")
+        print(
+            f"omnicx matching      : {ours_m:8.2f} s  ({len(frame):,} person records, "
+            "normalisation included)"
+        )
         print(f"raw Splink           : {raw:8.2f} s  (same features, comparisons, blocking)")
         print(f"ratio omnicx / Splink: {ours_m / raw:8.2f}x  (goal <= 1.2x)")
 
         t = time.perf_counter()
         result = resolve_identities(ws)
-        print(f"full identity build  : {time.perf_counter() - t:8.2f} s  "
-              f"({result.customers:,} customers)")
+        print(
+            f"full identity build  : {time.perf_counter() - t:8.2f} s  "
+            f"({result.customers:,} customers)"
+        )
         print(f"identity quality     : {score_identity(ws, manifest.ground_truth_dir)}")
         ws.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
