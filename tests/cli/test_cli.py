@@ -58,3 +58,50 @@ def test_help_is_fast_and_lists_commands() -> None:
     r = runner.invoke(app, ["--help"])
     for command in ("init", "ingest", "demo", "summary", "quarantine", "kinds", "schema"):
         assert command in r.output
+
+
+def test_identity_match_command_on_febrl(tmp_path: Path) -> None:
+    import csv
+
+    data = Path(__file__).parents[1] / "data" / "febrl"
+    pairs, clusters = tmp_path / "pairs.csv", tmp_path / "clusters.csv"
+    r = runner.invoke(
+        app,
+        [
+            "identity",
+            "match",
+            str(data / "dataset1.csv"),
+            "--id-column",
+            "rec_id",
+            "--output",
+            str(pairs),
+            "--clusters",
+            str(clusters),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    with pairs.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["id_l", "id_r", "match_probability"]
+    found = {frozenset((row["id_l"], row["id_r"])) for row in rows}
+    assert len(found) == len(rows)  # each pair once
+    true = sum(row["id_l"].split("-")[1] == row["id_r"].split("-")[1] for row in rows)
+    precision, recall = true / len(rows), true / 500
+    assert 2 * precision * recall / (precision + recall) >= 0.97
+    with clusters.open() as fh:
+        assert list(csv.DictReader(fh))[0].keys() >= {"id", "cluster_id"}
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for src, dst in ((data / "dataset4a.csv", a), (data / "dataset4b.csv", b)):
+        dst.write_text("".join(src.read_text().splitlines(keepends=True)[:801]))
+    r = runner.invoke(
+        app, ["identity", "match", str(a), str(b), "--id-column", "rec_id", "--output", str(pairs)]
+    )
+    assert r.exit_code == 0, r.output
+    with pairs.open() as fh:
+        rows = list(csv.DictReader(fh))
+    ids_a = {line.split(",")[0] for line in a.read_text().splitlines()[1:]}
+    ids_b = {line.split(",")[0] for line in b.read_text().splitlines()[1:]}
+    assert rows and all(r["id_l"] in ids_a and r["id_r"] in ids_b for r in rows)
+    r = runner.invoke(app, ["identity", "match", str(a), "--id-column", "nope"])
+    assert r.exit_code == 2 and "rec_id" in r.output
