@@ -455,9 +455,26 @@ def identity_match(
     """Match person records in any file(s): normalisation + Splink + clustering."""
     from omnicx.identity.matching import match_files
 
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with _errors():
         cols = [c.strip() for c in columns.split(",")] if columns else None
-        result = match_files(a, b, id_column, cols, output, clusters)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]match[/] {task.fields[step]}"),
+            TimeElapsedColumn(),
+            console=err,
+        ) as bar:
+            task = bar.add_task("match", total=None, step="")
+            result = match_files(
+                a,
+                b,
+                id_column,
+                cols,
+                output,
+                clusters,
+                progress=lambda step: bar.update(task, step=step[:90]),
+            )
         console.print(
             f"{len(result.pairs):,} matching pairs written to {output}"
             + (f"; clusters to {clusters}" if clusters else "")
