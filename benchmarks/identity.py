@@ -67,6 +67,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the generated demo here and reuse it on the next run",
+    )
     args = parser.parse_args()
 
     import numpy as np
@@ -81,11 +87,20 @@ def main() -> None:
     from omnicx.identity.graph import build_graph
     from omnicx.identity.matching import MatchSettings, match_records
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.workdir or Path(scratch)
         t = time.perf_counter()
-        manifest = generate(Path(tmp) / "data", customers=args.customers, days=args.days)
-        ws = Workspace.init(Path(tmp) / "ws")
-        ingest_demo_sources(ws, manifest.sources)
+        if (tmp / "ws" / "omnicx.toml").exists():
+            from omnicx.demo.generator import DemoManifest
+
+            manifest = DemoManifest(
+                sources={}, ground_truth_dir=tmp / "data" / "ground_truth", counts={}
+            )
+            ws = Workspace(tmp / "ws")
+        else:
+            manifest = generate(tmp / "data", customers=args.customers, days=args.days)
+            ws = Workspace.init(tmp / "ws")
+            ingest_demo_sources(ws, manifest.sources)
         print(
             f"demo: {args.customers:,} customers, {args.days} days, generated and ingested "
             f"in {time.perf_counter() - t:.0f} s"
@@ -102,7 +117,7 @@ def main() -> None:
         ours = time.perf_counter() - t
         edges = engine.to_arrow(graph.edges.select("src", "dst")).to_pandas()
         t = time.perf_counter()
-        codes, _ = np.unique(
+        _, codes = np.unique(
             np.concatenate([edges["src"].to_numpy(), edges["dst"].to_numpy()]), return_inverse=True
         )
         n = int(codes.max()) + 1 if len(codes) else 0

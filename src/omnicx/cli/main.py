@@ -229,7 +229,7 @@ def print_summary(s: dict[str, Any]) -> None:
 
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(help="number of people")] = 20_000,
+    customers: Annotated[int, typer.Option(help="number of people")] = 10_000,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 7,
     workspace: Annotated[
         Path, typer.Option("--workspace", "-w", help="workspace to create")

@@ -62,7 +62,7 @@ def ingest_demo_sources(
 
 def run_demo(
     workspace: Path,
-    customers: int = 20_000,
+    customers: int = 10_000,
     seed: int = 7,
     days: int = 365,
     serve: bool = True,
