@@ -70,7 +70,7 @@ def test_profiles_cover_every_customer(demo: tuple[Workspace, Path]) -> None:
     customers = ws.to_pandas("identity_records")["customer_id"].nunique()
     assert len(profiles) == customers
     buyers = profiles[profiles["orders"] > 0]
-    assert (buyers["aov"] - buyers["revenue"] / buyers["orders"]).abs().max() < 1e-9
+    assert (buyers["aov"] - buyers["revenue"] / buyers["orders"]).abs().max() <= 0.01  # cents
     assert set(buyers["rfm"].str.len()) == {3}
     assert buyers["omnichannel"].any() and not buyers["omnichannel"].all()
     assert profiles["preferred_channel"].notna().all()

@@ -28,6 +28,22 @@ def build_profiles(ws: Workspace) -> int:
     profiles = traits.left_join(golden, "customer_id").drop("customer_id_right")
     front = ["customer_id", *[c for c in cfg.survivorship], "first_seen", "last_seen"]
     profiles = profiles.select(*front, *[c for c in profiles.columns if c not in front])
-    table = ws.engine.to_arrow(profiles.order_by("customer_id"))
-    ws.write_derived("profiles", table)
-    return table.num_rows
+    frame = ws.engine.to_arrow(profiles.order_by("customer_id")).to_pandas()
+    # Golden contact details in their canonical form; money to the cent.
+    from omnicx.identity.normalize import normalize_column, normalize_email, normalize_phone
+
+    if "email" in frame:
+        clean = normalize_column(
+            frame["email"], normalize_email, strip_plus=False, gmail_dots=False
+        )
+        frame["email"] = clean.where(clean.notna(), frame["email"])
+    if "phone" in frame:
+        clean = normalize_column(
+            frame["phone"], normalize_phone, default_region=ws.settings.workspace.default_region
+        )
+        frame["phone"] = clean.where(clean.notna(), frame["phone"])
+    for money in ("revenue", "refunds", "aov"):
+        if money in frame:
+            frame[money] = frame[money].round(2)
+    ws.write_derived("profiles", frame)
+    return len(frame)
