@@ -12,10 +12,15 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from omnicx.errors import OmnicxError
+from omnicx.identity.graph import IDENTIFIER_COLUMNS
 from omnicx.operational import identity_overrides
 
 if TYPE_CHECKING:
     from omnicx.workspace import Workspace
+
+
+# "record:<id>" nodes stand for source records that carry no identifier at all.
+NODE_TYPES = frozenset({*IDENTIFIER_COLUMNS, "record"})
 
 
 def resolve_node(ws: Workspace, identifier: str) -> tuple[str, str]:
@@ -24,17 +29,7 @@ def resolve_node(ws: Workspace, identifier: str) -> tuple[str, str]:
         raise OmnicxError("no identity graph yet: run `omnicx build` first")
     m = ws.table("identity_map")
     wanted = identifier.strip()
-    if ":" in wanted and wanted.split(":", 1)[0] in {
-        "user_id",
-        "crm_id",
-        "loyalty_id",
-        "email",
-        "phone",
-        "payment_token",
-        "device_id",
-        "anonymous_id",
-        "record",
-    }:
+    if ":" in wanted and wanted.split(":", 1)[0] in NODE_TYPES:
         rows = ws.to_pandas(m.filter(m.node == wanted))
     else:
         rows = ws.to_pandas(
@@ -56,18 +51,10 @@ def resolve_node(ws: Workspace, identifier: str) -> tuple[str, str]:
     if rows.empty:
         raise OmnicxError(f"no identifier or customer {identifier!r} in the identity graph")
     if (rows["customer_id"] == wanted).any():
-        order = [
-            "user_id",
-            "crm_id",
-            "loyalty_id",
-            "email",
-            "phone",
-            "payment_token",
-            "device_id",
-            "anonymous_id",
-            "record",
-        ]
-        rows = rows.assign(rank=rows["id_type"].map({t: i for i, t in enumerate(order)}))
+        # Show the customer by its most trusted identifier.
+        order = [*ws.settings.identity.priorities, "record"]
+        rank = {t: i for i, t in enumerate(order)}
+        rows = rows.assign(rank=rows["id_type"].map(lambda t: rank.get(t, len(order))))
         rows = rows.sort_values(["rank", "node"])
     return str(rows.iloc[0]["node"]), str(rows.iloc[0]["customer_id"])
 
