@@ -453,9 +453,9 @@ def identity_match(
     clusters: Annotated[Path | None, typer.Option(help="also write clusters CSV")] = None,
 ) -> None:
     """Match person records in any file(s): normalisation + Splink + clustering."""
-    from omnicx.identity.matching import match_files
-
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from omnicx.identity.matching import match_files
 
     with _errors():
         cols = [c.strip() for c in columns.split(",")] if columns else None
