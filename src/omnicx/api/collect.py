@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from omnicx.api.keys import key_status
 from omnicx.ingest.wal import Backpressure, Collector
@@ -107,8 +106,11 @@ class Collection:
         if cached[0] == "revoked":
             raise HTTPProblem(403, "write key has been revoked")
 
-    def accept(self, messages: list[Any], batch_context: dict[str, Any]) -> dict[str, Any]:
-        """Validate, deduplicate and durably log messages; the response body."""
+    async def accept(self, messages: list[Any], batch_context: dict[str, Any]) -> dict[str, Any]:
+        """Validate, deduplicate and durably log messages; the response body.
+
+        Validation runs on the event loop (it is short); only the fsync is awaited.
+        """
         received_at = datetime.now(UTC)
         limit = self.settings.server.max_event_bytes
         records: list[dict[str, Any]] = []
@@ -146,7 +148,7 @@ class Collection:
             claimed.append(row["message_id"])
             records.append(row)
         try:
-            self.collector.submit(records)
+            await self.collector.submit_async(records)
         except Backpressure:
             for message_id in claimed:
                 self.collector.release(message_id)
@@ -178,7 +180,7 @@ async def _collect(request: Request, kind: str | None) -> JSONResponse:
             if not isinstance(batch, list):
                 raise HTTPProblem(400, "batch: expected a list of messages")
             shared = {k: body[k] for k in ("sentAt", "context") if k in body}
-            result = await run_in_threadpool(state.accept, batch, shared)
+            result = await state.accept(batch, shared)
         else:
             body.setdefault("type", kind)
             body.pop("writeKey", None)
@@ -188,7 +190,7 @@ async def _collect(request: Request, kind: str | None) -> JSONResponse:
                     f"event is {len(data):,} bytes; the limit is "
                     f"{_kb(state.settings.server.max_event_bytes)}",
                 )
-            result = await run_in_threadpool(state.accept, [body], {})
+            result = await state.accept([body], {})
             if result["rejected"]:
                 raise HTTPProblem(400, result["rejected"][0]["reason"])
         return JSONResponse(result)

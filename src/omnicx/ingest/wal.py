@@ -9,6 +9,7 @@ duplicates (message ids already in the event log are skipped).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -107,6 +108,15 @@ def _write_segment(table: pa.Table, directory: Path) -> None:
     tmp.replace(out)
 
 
+def _resolve(fut: asyncio.Future[None], error: BaseException | None) -> None:
+    if fut.done():
+        return
+    if error is None:
+        fut.set_result(None)
+    else:
+        fut.set_exception(error)
+
+
 class Collector:
     """The write-ahead log, its group-commit writer and its flusher, for one workspace."""
 
@@ -134,6 +144,7 @@ class Collector:
         self._error: BaseException | None = None
         self._stop = threading.Event()
         self._rotate_lock = threading.Lock()
+        self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._seen: set[str] = set()
         self._seen_lock = threading.Lock()
         self._load_seen()
@@ -200,6 +211,30 @@ class Collector:
                     raise Backpressure(f"the write-ahead log failed: {self._error}", 5)
                 self._cond.wait(timeout=1.0)
 
+    async def submit_async(self, records: list[dict[str, Any]]) -> None:
+        """``submit`` for an event loop: awaits the fsync without blocking the loop or
+        handing the request to a thread."""
+        if not records:
+            return
+        self.check_capacity()
+        data = b"".join(orjson.dumps(r) + b"\n" for r in records)
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        with self._cond:
+            self._queue.append(data)
+            self._enqueued += 1
+            self._pending += len(records)
+            self._waiters.append((self._enqueued, loop, done))
+            self._cond.notify_all()
+        await done
+
+    def _wake(self, synced: int, error: BaseException | None = None) -> None:
+        """Resolve the awaiting requests whose records are now durable (or failed)."""
+        ready = [w for w in self._waiters if w[0] <= synced or error is not None]
+        self._waiters = [w for w in self._waiters if w not in ready]
+        for _, loop, fut in ready:
+            loop.call_soon_threadsafe(_resolve, fut, error)
+
     def _write_loop(self) -> None:
         while True:
             with self._cond:
@@ -217,11 +252,13 @@ class Collector:
                 log.exception("write-ahead log write failed")
                 with self._cond:
                     self._error = e
+                    self._wake(0, Backpressure(f"the write-ahead log failed: {e}", 5))
                     self._cond.notify_all()
                 return
             with self._cond:
                 self._synced = last
                 self.stats.fsyncs += 1
+                self._wake(last)
                 self._cond.notify_all()
 
     # --- flushing ---------------------------------------------------------------------
