@@ -23,7 +23,7 @@ def test_init_writes_every_key_documented(tmp_path: Path) -> None:
     for sub in ("eventlog/events", "tables", "quarantine"):
         assert (ws.path / sub).is_dir()
     assert (ws.path / "operational.sqlite").exists()
-    assert (ws.path / "warehouse.duckdb").exists()
+    assert (ws.path / "derived").is_dir()
 
 
 def test_init_keeps_existing_settings(tmp_path: Path) -> None:
@@ -95,4 +95,41 @@ def test_timezone_applies_to_naive_timestamps(tmp_path: Path) -> None:
     utc = ws.to_pandas("orders").set_index("order_id")["ordered_at"].dt.tz_convert("UTC")
     assert utc["O1"].hour == 10  # noon in Paris (UTC+2 in July)
     assert utc["O2"].hour == 12
+    ws.close()
+
+
+def test_many_processes_read_the_warehouse_at_once(tmp_path: Path) -> None:
+    """No file lock: a notebook holding the workspace open never locks out the CLI."""
+    import subprocess
+    import sys
+
+    ws = Workspace.init(tmp_path / "w")
+    path = tmp_path / "s.csv"
+    path.write_text("store_id,name\nS1,Leeds\n")
+    ws.ingest("stores", path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, omnicx; ws = omnicx.Workspace(sys.argv[1]); "
+            "ws.to_pandas('stores'); print('open', flush=True); time.sleep(30)",
+            str(ws.path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        other = subprocess.run(
+            [sys.executable, "-m", "omnicx", "summary", "-w", str(ws.path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert other.returncode == 0, other.stderr
+        ws.ingest("stores", path)  # and this process writes meanwhile
+        assert len(ws.to_pandas("stores")) == 1
+    finally:
+        holder.kill()
+        holder.wait()
     ws.close()

@@ -35,9 +35,6 @@ class EngineSection(_Section):
     backend: Literal["duckdb", "spark"] = Field(
         "duckdb", description="warehouse backend: duckdb (embedded file) or spark"
     )
-    duckdb_file: str = Field(
-        "warehouse.duckdb", description="DuckDB warehouse file, relative to the workspace"
-    )
     threads: int = Field(0, ge=0, description="DuckDB threads; 0 = one per core")
     memory_limit: str = Field("", description="DuckDB memory limit such as '8GB'; '' = default")
     spark_master: str = Field(

@@ -132,22 +132,24 @@ class Engine:
 
 
 class DuckDBEngine(Engine):
-    """The embedded default: a DuckDB file in the workspace."""
+    """The embedded default: DuckDB in the process, over the workspace's Parquet files."""
 
     capabilities = Capabilities("duckdb", parquet_outputs_are_directories=False)
 
-    def __init__(
-        self, database: Path | str, settings: EngineSection, timezone: str = "UTC"
-    ) -> None:
+    def __init__(self, workspace: Path, settings: EngineSection, timezone: str = "UTC") -> None:
+        # Every warehouse table is Parquet under the workspace, so DuckDB runs in memory
+        # (spilling to the workspace): no file lock, so any number of processes, the
+        # server among them, can read the warehouse at once.
         kwargs: dict[str, Any] = {}
         if settings.threads:
             kwargs["threads"] = settings.threads
         if settings.memory_limit:
             kwargs["memory_limit"] = settings.memory_limit
+        spill = workspace / ".duckdb-tmp"
         try:
-            self.con = ibis.duckdb.connect(str(database), **kwargs)
+            self.con = ibis.duckdb.connect(":memory:", temp_directory=str(spill), **kwargs)
         except Exception as e:
-            raise EngineError(f"cannot open the DuckDB warehouse {database}: {e}") from e
+            raise EngineError(f"cannot start DuckDB for {workspace}: {e}") from e
         # Text without an offset is read in the workspace time zone; stored values are
         # instants, so the session zone never changes what is stored.
         self._sql(f"SET TimeZone = '{timezone}'")
@@ -387,4 +389,4 @@ def open_engine(settings: EngineSection, workspace: Path, timezone: str = "UTC")
         engine = SparkEngine(settings, timezone, session=_SPARK_SESSION)
         _SPARK_SESSION = engine.session  # one JVM per process, as Spark wants
         return engine
-    return DuckDBEngine(workspace / settings.duckdb_file, settings, timezone)
+    return DuckDBEngine(workspace, settings, timezone)

@@ -52,7 +52,6 @@ class Workspace:
             (root / sub).mkdir(parents=True, exist_ok=True)
         ws = cls(root)
         ws.operational  # noqa: B018 - creates and migrates the operational store
-        ws.engine  # noqa: B018 - creates the warehouse file
         return ws
 
     @cached_property
