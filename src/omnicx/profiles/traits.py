@@ -136,6 +136,9 @@ def customer_traits(
         returns=out.returns.fill_null(0),
         open_support_cases=out.open_support_cases.fill_null(0),
         support_cases=out.support_cases.fill_null(0),
+        online_orders=out.online_orders.fill_null(0).cast("int64"),
+        store_orders=out.store_orders.fill_null(0).cast("int64"),
+        coupon_orders=out.coupon_orders.fill_null(0).cast("int64"),
     )
     out = out.mutate(
         aov=ibis.cases((out.orders > 0, out.revenue / out.orders), else_=ibis.null()),
