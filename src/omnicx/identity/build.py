@@ -400,7 +400,6 @@ def resolve_identities(ws: Workspace, step: Step | None = None) -> IdentityResul
     links["customer_id"] = links["src"].map(node_customer)
 
     dropped = engine.to_arrow(graph.dropped).to_pandas()
-    now = datetime.now(UTC)
     ws.write_derived("identity_map", nodes[["node", "id_type", "id_value", "customer_id"]])
     ws.write_derived(
         "identity_records", record_comp[["record_id", "customer_id"]].drop_duplicates("record_id")
@@ -425,5 +424,4 @@ def resolve_identities(ws: Workspace, step: Step | None = None) -> IdentityResul
     result.dropped = len(dropped)
     result.changes = len(changes)
     result.seconds["total"] = time.perf_counter() - t0
-    del now
     return result
