@@ -26,9 +26,12 @@ def test_same_clusters_on_spark_and_duckdb(tmp_path: Path) -> None:
         report = run_build(ws)
         assert report.identity.customers > 0
         records = ws.to_pandas("identity_records")
-        # Same partition of records into customers.
+        # Same partition of records into customers and, ids being derived from the
+        # identifiers, the same ids.
         partitions[backend] = sorted(
             tuple(sorted(g)) for _, g in records.groupby("customer_id")["record_id"]
         )
+        partitions[backend + "_ids"] = sorted(records["customer_id"].unique())
         ws.close()
     assert partitions["duckdb"] == partitions["spark"]
+    assert partitions["duckdb_ids"] == partitions["spark_ids"]

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from omnicx.identity.graph import build_graph
 from omnicx.ingest.canonical import record_message_id
+from omnicx.portable import trim
 
 if TYPE_CHECKING:
     from omnicx.workspace import Workspace
@@ -81,7 +82,7 @@ def _normalized_maps(ws: Workspace, events: ir.Table) -> dict[str, ir.Table]:
         ),
         ("phone", lambda v: normalize_phone(v, region)),
     ):
-        raw = ws.engine.to_arrow(events.select(raw=events[column].strip()).distinct())
+        raw = ws.engine.to_arrow(events.select(raw=trim(events[column])).distinct())
         values = [v for v in raw.column("raw").to_pylist() if v]
         table = pa.table(
             {

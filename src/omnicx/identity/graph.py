@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from omnicx.config import IdentitySection
+from omnicx.portable import trim
 
 IDENTIFIER_COLUMNS = (
     "user_id",
@@ -55,7 +56,7 @@ def occurrences(events: ir.Table, normalized: dict[str, ir.Table]) -> ir.Table:
         t = t.select(
             record_id=t.message_id,
             id_type=ibis.literal(id_type),
-            raw=t[id_type].strip(),
+            raw=trim(t[id_type]),
             ts=t.timestamp,
         )
         parts.append(t)
@@ -64,7 +65,7 @@ def occurrences(events: ir.Table, normalized: dict[str, ir.Table]) -> ir.Table:
         alias.select(
             record_id=alias.message_id,
             id_type=ibis.literal("anonymous_id"),
-            raw=alias.previous_id.strip(),
+            raw=trim(alias.previous_id),
             ts=alias.timestamp,
         )
     )

@@ -13,17 +13,13 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from omnicx.portable import to_json
 from omnicx.schema.events import EVENT_COLUMNS
-
-
-@ibis.udf.scalar.builtin(name="to_json")
-def _to_json(value) -> str:  # type: ignore[no-untyped-def,empty-body]
-    """to_json(struct) exists under this name in DuckDB and Spark alike."""
 
 
 def as_json(fields: dict[str, ir.Value]) -> ir.StringValue:
     """A JSON object text of the given fields."""
-    return _to_json(ibis.struct(fields)).cast("string")
+    return to_json(ibis.struct(fields)).cast("string")
 
 
 def _msg_id(*parts: ir.Value) -> ir.StringValue:

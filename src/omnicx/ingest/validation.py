@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 
 from omnicx.engine import LINE_COLUMN, Engine
 from omnicx.ingest.mapping import ResolvedMapping
+from omnicx.portable import trim
 from omnicx.schema.sources import SourceField, SourceKind
 
 REASON = "_reason"
@@ -32,14 +33,9 @@ def _when(cond: ir.BooleanValue, message: ir.StringValue | str) -> ir.StringValu
     return ibis.cases((cond, msg), else_=_NULL_STR)
 
 
-@ibis.udf.scalar.builtin(name="trim", signature=(("string",), "string"))
-def _trim(text):  # type: ignore[no-untyped-def]
-    """trim(text): spaces off both ends, under this name in DuckDB and Spark alike."""
-
-
 def _clean(col: ir.StringValue) -> ir.StringValue:
     """Text without surrounding spaces; empty text is NULL."""
-    return _trim(col).nullif("")
+    return trim(col).nullif("")
 
 
 def _typed(
