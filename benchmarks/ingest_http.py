@@ -31,7 +31,8 @@ BARE_APP = textwrap.dedent("""
         while (await receive()).get("more_body"):
             pass
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", b"16")]})
         await send({"type": "http.response.body", "body": b'{"success":true}'})
 """)
 
@@ -198,6 +199,7 @@ def main() -> None:
         try:
             wait_ready(bare_port, "/")
             results["bare"] = wrk(f"http://127.0.0.1:{bare_port}/", key, 100, args.seconds, tmp)
+            bare_lat = sorted(asyncio.run(paced(bare_port, key, 1500, min(args.seconds, 10))))
         finally:
             bare.terminate()
             bare.wait()
@@ -225,6 +227,12 @@ def main() -> None:
         print(
             f"paced /v1/track at 1,500 req/s : {len(lat):,} ok, p50 {p50:.1f} ms, "
             f"p99 {p99:.1f} ms (goal p99 <= 50 ms)"
+        )
+    if bare_lat:
+        p50, p99 = bare_lat[len(bare_lat) // 2], bare_lat[int(len(bare_lat) * 0.99)]
+        print(
+            f"same pacing, bare ASGI app     : p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+            "(what the Python load generator itself adds)"
         )
     print(f"events stored after shutdown    : {stored:,}")
 
