@@ -83,7 +83,13 @@ def main() -> None:
     from omnicx.demo.generator import generate
     from omnicx.demo.pipeline import ingest_demo_sources
     from omnicx.demo.score import score_identity
-    from omnicx.identity.build import _normalized_maps, person_records, resolve_identities
+    from omnicx.identity.build import (
+        MATCH_ROLES,
+        normalized_maps,
+        matching_frame,
+        person_records,
+        resolve_identities,
+    )
     from omnicx.identity.graph import build_graph
     from omnicx.identity.matching import MatchSettings, match_records
 
@@ -111,7 +117,7 @@ def main() -> None:
             return int(engine.execute(expr))
 
         events = ws.table("events")
-        maps = _normalized_maps(ws, events)
+        maps = normalized_maps(ws, events)
         t = time.perf_counter()
         graph = build_graph(events, maps, ws.settings.identity, engine.materialize, count)
         ours = time.perf_counter() - t
@@ -130,23 +136,10 @@ def main() -> None:
         print(f"ratio graph / scipy  : {ours / scipy_s:8.1f}x  (goal <= 3x)")
 
         people = ws.to_pandas(person_records(ws)).dropna(subset=["last_name"])
-        frame = people[
-            [
-                "record_id",
-                "first_name",
-                "last_name",
-                "email",
-                "phone",
-                "address",
-                "postcode",
-                "city",
-                "birth_date",
-            ]
-        ].astype(object)
-        frame = frame.where(frame.notna(), None)
+        frame = matching_frame(people)
         settings = MatchSettings()
         t = time.perf_counter()
-        match_records(frame, None, id_column="record_id", settings=settings)
+        match_records(frame, None, id_column="record_id", columns=MATCH_ROLES, settings=settings)
         ours_m = time.perf_counter() - t
         raw = raw_splink_seconds(frame, settings)
         print(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from omnicx.errors import ConfigError, did_you_mean
+from omnicx.schema.events import IDENTIFIER_COLUMNS
 
 CONFIG_FILE = "omnicx.toml"
 
@@ -79,16 +80,7 @@ class ServerSection(_Section):
 
 class IdentitySection(_Section):
     priorities: list[str] = Field(
-        default_factory=lambda: [
-            "user_id",
-            "crm_id",
-            "loyalty_id",
-            "email",
-            "phone",
-            "payment_token",
-            "device_id",
-            "anonymous_id",
-        ],
+        default_factory=lambda: list(IDENTIFIER_COLUMNS),
         description="identifier types, most trusted first; the lowest gives way first",
     )
     unique: list[str] = Field(

@@ -11,6 +11,7 @@ import itertools
 import os
 import shutil
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,6 @@ class Capabilities:
     """What a backend can do, so callers ask the engine instead of checking its name."""
 
     name: str
-    parquet_outputs_are_directories: bool
-    exact_line_numbers_for_multiline_csv: bool = False
 
 
 @dataclass
@@ -49,7 +48,7 @@ def _name(prefix: str) -> str:
     return f"_omnicx_{prefix}_{os.getpid()}_{next(_counter)}"
 
 
-class Engine:
+class Engine(ABC):
     """A connected Ibis backend plus the few operations that differ between backends."""
 
     capabilities: Capabilities
@@ -62,16 +61,17 @@ class Engine:
             return self.from_arrow(schema.to_pyarrow().empty_table())
         return self._read_parquet_dir(directory)
 
+    @abstractmethod
     def _read_parquet_dir(self, directory: Path) -> ir.Table:
-        raise NotImplementedError
+        """Every Parquet file under ``directory`` (there is at least one) as one table."""
 
+    @abstractmethod
     def read_csv(self, path: Path, columns: list[str], encoding: str, delimiter: str) -> RawFile:
         """Read a CSV file with a header row as all-text columns plus ``_line``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read_parquet_file(self, path: Path) -> ir.Table:
         """Read one Parquet file with ``_line`` = row number (1-based)."""
-        raise NotImplementedError
 
     def parse_timestamp(self, text: ir.StringValue, fmt: str) -> ir.TimestampValue:
         """Text as a timestamp (ISO 8601 when ``fmt`` is ''), NULL when it does not parse.
@@ -88,8 +88,9 @@ class Engine:
             return text.try_cast("date")
         return self._strptime(text, fmt).cast("date")
 
+    @abstractmethod
     def _strptime(self, text: ir.StringValue, fmt: str) -> ir.TimestampValue:
-        raise NotImplementedError
+        """``text`` parsed with the strftime format ``fmt``; NULL when it does not parse."""
 
     def from_arrow(self, table: pa.Table) -> ir.Table:
         """Register an Arrow table with the backend."""
@@ -97,9 +98,9 @@ class Engine:
         self.con.create_table(name, table, temp=True)
         return self.con.table(name)
 
+    @abstractmethod
     def materialize(self, expr: ir.Table) -> ir.Table:
         """Compute ``expr`` once and keep the result for several reads."""
-        raise NotImplementedError
 
     def write_parquet(self, expr: ir.Table, path: Path) -> int:
         """Write ``expr`` to ``path`` atomically and return the rows written.
@@ -134,7 +135,7 @@ class Engine:
 class DuckDBEngine(Engine):
     """The embedded default: DuckDB in the process, over the workspace's Parquet files."""
 
-    capabilities = Capabilities("duckdb", parquet_outputs_are_directories=False)
+    capabilities = Capabilities("duckdb")
 
     def __init__(self, workspace: Path, settings: EngineSection, timezone: str = "UTC") -> None:
         # Every warehouse table is Parquet under the workspace, so DuckDB runs in memory
@@ -228,7 +229,7 @@ class DuckDBEngine(Engine):
 class SparkEngine(Engine):
     """Spark through Ibis's PySpark backend: ``local[N]`` or a Spark Connect URL."""
 
-    capabilities = Capabilities("spark", parquet_outputs_are_directories=True)
+    capabilities = Capabilities("spark")
 
     def __init__(self, settings: EngineSection, timezone: str = "UTC", session: Any = None) -> None:
         try:

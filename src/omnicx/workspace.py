@@ -121,17 +121,15 @@ class Workspace:
 
         from omnicx.ingest import eventlog
 
-        schemas = {
-            "events": (eventlog.EVENTS_DIR, eventlog.events_schema()),
-            "quarantine": (eventlog.QUARANTINE_DIR, eventlog.quarantine_schema()),
-        }
-        for table_name in eventlog.entity_tables():
-            schemas[table_name] = (
-                eventlog.TABLES_DIR / table_name,
-                eventlog.table_schema(table_name),
-            )
-        if name in schemas:
-            directory, schema = schemas[name]
+        located: tuple[Path, ibis.Schema] | None = None
+        if name == "events":
+            located = (eventlog.EVENTS_DIR, eventlog.events_schema())
+        elif name == "quarantine":
+            located = (eventlog.QUARANTINE_DIR, eventlog.quarantine_schema())
+        elif name in eventlog.entity_tables():
+            located = (eventlog.TABLES_DIR / name, eventlog.table_schema(name))
+        if located is not None:
+            directory, schema = located
             t = self.engine.parquet_table(self.path / directory, schema)
             # Segments written before a column existed read it as NULL.
             missing = {c: ibis.null().cast(dt) for c, dt in schema.items() if c not in t.columns}

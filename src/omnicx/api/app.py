@@ -4,7 +4,7 @@ decisions and the dashboard. ``create_app(path)`` is what ``omnicx serve`` runs.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,3 +126,44 @@ def create_app(workspace: str | Path) -> FastAPI:
         )
 
     return app
+
+
+def serve(
+    workspace: str | Path,
+    host: str | None = None,
+    port: int | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Run the server for a workspace until interrupted (``omnicx serve``, ``omnicx demo``).
+
+    Host and port default to ``[server]``; a port in use is an error that says what to do.
+    """
+    import socket
+
+    import uvicorn
+
+    from omnicx.errors import OmnicxError
+    from omnicx.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        host = host or ws.settings.server.host
+        port = port or ws.settings.server.port
+        path = ws.path
+    with socket.socket() as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a previous server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            raise OmnicxError(
+                f"cannot listen on {host}:{port}: {e.strerror}. Stop what uses it, or pass "
+                f"--port N (or set [server] port in {path / 'omnicx.toml'})."
+            ) from e
+    if announce is not None:
+        announce(
+            f"omnicx serving {path} on http://{host}:{port}: collection at /v1/, profiles at "
+            "/v1/profiles/{id}, OpenAPI at /docs; Ctrl-C to stop"
+        )
+    uvicorn.run(
+        create_app(path), host=host, port=port, log_level="warning", timeout_graceful_shutdown=10
+    )

@@ -148,7 +148,7 @@ class Collection:
             claimed.append(row["message_id"])
             records.append(row)
         try:
-            await self.collector.submit_async(records)
+            await self.collector.submit(records)
         except Backpressure:
             for message_id in claimed:
                 self.collector.release(message_id)

@@ -50,7 +50,10 @@ WorkspaceOpt = Annotated[
 
 
 def _fail(e: OmnicxError) -> None:
-    err.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
+    from rich.markup import escape
+
+    # Messages quote settings like `[server] port`: print them as text, not markup.
+    err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
     raise typer.Exit(e.exit_code)
 
 
@@ -253,26 +256,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="default: [server] port")] = None,
 ) -> None:
     """Run the server: Segment-compatible collection under /v1/, OpenAPI at /docs."""
-    import uvicorn
-
-    from omnicx.api.app import create_app
+    from omnicx.api.app import serve as run_server
 
     with _errors():
-        ws = _open(workspace)
-        server = ws.settings.server
-        ws.close()
-        app_ = create_app(workspace)
-        err.print(
-            f"omnicx serving {ws.path} on http://{host or server.host}:"
-            f"{port or server.port} (OpenAPI at /docs)"
-        )
-        uvicorn.run(
-            app_,
-            host=host or server.host,
-            port=port or server.port,
-            log_level="warning",
-            timeout_graceful_shutdown=10,
-        )
+        run_server(workspace, host, port, announce=lambda m: err.print(m, highlight=False))
 
 
 @keys_app.command("create")

@@ -133,22 +133,7 @@ def run_demo(
     )
     ws.close()
     if serve:
-        serve_workspace(ws.path, out)
+        from omnicx.api.app import serve as run_server
+
+        run_server(ws.path, announce=lambda m: out.print(m, highlight=False))
     return summary
-
-
-def serve_workspace(path: Path, out: Console) -> None:
-    """Serve the workspace: collection API, profiles API and OpenAPI docs."""
-    import uvicorn
-
-    from omnicx.api.app import create_app
-    from omnicx.workspace import Workspace
-
-    with Workspace(path) as ws:
-        host, port = ws.settings.server.host, ws.settings.server.port
-    out.print(
-        f"serving {path} on [bold]http://{host}:{port}[/]: profiles at /v1/profiles/{{id}}, "
-        f"OpenAPI at /docs (the dashboard pages come in a later release); Ctrl-C to stop",
-        highlight=False,
-    )
-    uvicorn.run(create_app(path), host=host, port=port, log_level="warning")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from omnicx.identity.graph import IDENTIFIER_COLUMNS
+from omnicx.schema.events import IDENTIFIER_COLUMNS
 
 if TYPE_CHECKING:
     from omnicx.workspace import Workspace

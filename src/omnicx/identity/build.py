@@ -52,6 +52,16 @@ PERSON_FIELDS = (
 )
 
 
+# Matching role -> person record column.
+MATCH_ROLES = {("dob" if f == "birth_date" else f): f for f in PERSON_FIELDS}
+
+
+def matching_frame(people: pd.DataFrame) -> pd.DataFrame:
+    """Person records as ``match_records`` takes them: record_id + fields, None for NA."""
+    frame = people[["record_id", *PERSON_FIELDS]].astype(object)
+    return frame.where(frame.notna(), None)
+
+
 @dataclass
 class IdentityResult:
     customers: int = 0
@@ -65,7 +75,7 @@ class IdentityResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _normalized_maps(ws: Workspace, events: ir.Table) -> dict[str, ir.Table]:
+def normalized_maps(ws: Workspace, events: ir.Table) -> dict[str, ir.Table]:
     """raw -> normalised value tables for e-mails and phones (Python libraries, once per
     distinct value)."""
     from omnicx.identity.normalize import normalize_email, normalize_phone
@@ -238,23 +248,11 @@ def probabilistic_merges(
     if len(usable) < 10:
         return {}, empty
     step("matching")
-    columns = {
-        "first_name": "first_name",
-        "last_name": "last_name",
-        "email": "email",
-        "phone": "phone",
-        "address": "address",
-        "postcode": "postcode",
-        "city": "city",
-        "dob": "birth_date",
-    }
-    frame = usable[["record_id", *PERSON_FIELDS]].astype(object)
-    frame = frame.where(frame.notna(), None)
     result = match_records(
-        frame,
+        matching_frame(usable),
         None,
         id_column="record_id",
-        columns=columns,
+        columns=MATCH_ROLES,
         settings=MatchSettings(threshold=cfg.match_threshold),
     )
     pairs = result.pairs
@@ -305,7 +303,7 @@ def resolve_identities(ws: Workspace, step: Step | None = None) -> IdentityResul
 
     events = ws.table("events")
     say("normalising identifiers")
-    maps = _normalized_maps(ws, events)
+    maps = normalized_maps(ws, events)
     merges, splits = load_overrides(ws)
     extra = None
     if merges:

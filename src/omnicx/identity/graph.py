@@ -17,17 +17,7 @@ import ibis.expr.types as ir
 
 from omnicx.config import IdentitySection
 from omnicx.portable import trim
-
-IDENTIFIER_COLUMNS = (
-    "user_id",
-    "crm_id",
-    "loyalty_id",
-    "email",
-    "phone",
-    "payment_token",
-    "device_id",
-    "anonymous_id",
-)
+from omnicx.schema.events import IDENTIFIER_COLUMNS
 
 Materialize = Callable[[ir.Table], ir.Table]
 Count = Callable[[ir.Expr], int]
@@ -50,37 +40,23 @@ def occurrences(events: ir.Table, normalized: dict[str, ir.Table]) -> ir.Table:
     without a map are compared as trimmed text. Alias messages link ``previous_id`` as the
     anonymous id it replaces.
     """
-    parts = []
+    raw: dict[str, list[ir.Table]] = {t: [] for t in IDENTIFIER_COLUMNS}
     for id_type in IDENTIFIER_COLUMNS:
         t = events.filter(events[id_type].notnull())
-        t = t.select(
-            record_id=t.message_id,
-            id_type=ibis.literal(id_type),
-            raw=trim(t[id_type]),
-            ts=t.timestamp,
-        )
-        parts.append(t)
+        raw[id_type].append(t.select(record_id=t.message_id, raw=trim(t[id_type]), ts=t.timestamp))
     alias = events.filter((events.type == "alias") & events.previous_id.notnull())
-    parts.append(
-        alias.select(
-            record_id=alias.message_id,
-            id_type=ibis.literal("anonymous_id"),
-            raw=trim(alias.previous_id),
-            ts=alias.timestamp,
-        )
+    raw["anonymous_id"].append(
+        alias.select(record_id=alias.message_id, raw=trim(alias.previous_id), ts=alias.timestamp)
     )
-    occ = ibis.union(*parts)
     out = []
-    for id_type in (*IDENTIFIER_COLUMNS,):
-        part = occ.filter(occ.id_type == id_type)
+    for id_type, parts in raw.items():
+        part = ibis.union(*parts) if len(parts) > 1 else parts[0]
         if id_type in normalized:
             m = normalized[id_type]
-            part = part.left_join(m, part.raw == m.raw).select(
-                "record_id", "id_type", "ts", id_value=m.value
-            )
+            part = part.left_join(m, part.raw == m.raw).select("record_id", "ts", id_value=m.value)
         else:
-            part = part.select("record_id", "id_type", "ts", id_value=part.raw)
-        out.append(part)
+            part = part.select("record_id", "ts", id_value=part.raw)
+        out.append(part.mutate(id_type=ibis.literal(id_type)))
     occ = ibis.union(*out)
     return occ.filter(occ.id_value.notnull() & (occ.id_value != ""))
 

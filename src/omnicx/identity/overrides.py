@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from omnicx.errors import OmnicxError
-from omnicx.identity.graph import IDENTIFIER_COLUMNS
 from omnicx.operational import identity_overrides
+from omnicx.schema.events import IDENTIFIER_COLUMNS
 
 if TYPE_CHECKING:
     from omnicx.workspace import Workspace

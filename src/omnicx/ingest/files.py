@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
-import ibis.expr.types as ir
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,7 +35,7 @@ from omnicx.ingest.eventlog import (
     segment_name,
 )
 from omnicx.ingest.mapping import load_mapping, resolve_mapping
-from omnicx.ingest.readers import check_encoding, detect_format, open_source
+from omnicx.ingest.readers import check_encoding, check_file, detect_format, open_source
 from omnicx.ingest.validation import (
     REASON,
     ROW_ID,
@@ -242,10 +241,7 @@ def _ingest_messages(
 ) -> IngestResult:
     """Segment Spec messages, one JSON object per line (a Segment / RudderStack export)."""
     result = IngestResult(EVENTS_KIND, str(path), import_id)
-    if not path.exists():
-        raise IngestError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise IngestError(f"{path}: the file is empty (0 bytes).")
+    check_file(path)
     if detect_format(path, None) != "jsonl":
         raise IngestError(f"{path}: kind 'events' reads JSON Lines (.jsonl) files")
     encoding = encoding or ws.settings.ingest.encoding
@@ -289,7 +285,3 @@ def _ingest_messages(
             new.select(*EVENT_COLUMNS), ws.path / EVENTS_DIR / segment_name()
         )
     return result
-
-
-def quarantine_table(ws: Workspace) -> ir.Table:
-    return ws.table("quarantine")

@@ -153,16 +153,21 @@ def _as_text(value: Any) -> str | None:
     return orjson.dumps(value).decode()
 
 
-def open_source(
-    engine: Engine, path: Path, fmt: str | None, encoding: str, delimiter: str
-) -> SourceFile:
-    """Open ``path`` for ingestion or raise IngestError saying what to fix."""
+def check_file(path: Path) -> None:
+    """Raise IngestError unless ``path`` is a file with something in it."""
     if not path.exists():
         raise IngestError(f"{path}: no such file")
     if path.is_dir():
         raise IngestError(f"{path}: is a directory; pass one file")
     if path.stat().st_size == 0:
         raise IngestError(f"{path}: the file is empty (0 bytes).")
+
+
+def open_source(
+    engine: Engine, path: Path, fmt: str | None, encoding: str, delimiter: str
+) -> SourceFile:
+    """Open ``path`` for ingestion or raise IngestError saying what to fix."""
+    check_file(path)
     fmt = detect_format(path, fmt)
     if fmt == "parquet":
         try:

@@ -146,6 +146,8 @@ class Collector:
         self._rotate_lock = threading.Lock()
         self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._seen: set[str] = set()
+        self._disk_checked_at = -1e9
+        self._free_mb = 0
         self._seen_lock = threading.Lock()
         self._load_seen()
         self.replay()
@@ -188,32 +190,22 @@ class Collector:
             raise Backpressure(
                 f"{self._pending:,} events wait to be flushed (limit {self.max_pending:,})"
             )
-        free_mb = shutil.disk_usage(self.wal_dir).free // (1 << 20)
+        now = time.monotonic()
+        if now - self._disk_checked_at > 1.0:  # a full disk is noticed within a second
+            self._free_mb = shutil.disk_usage(self.wal_dir).free // (1 << 20)
+            self._disk_checked_at = now
+        free_mb = self._free_mb
         if free_mb < self.min_free_mb:
             raise Backpressure(
                 f"only {free_mb} MB free on disk (limit {self.min_free_mb} MB)", retry_after=30
             )
 
-    def submit(self, records: list[dict[str, Any]]) -> None:
-        """Append records to the log and return once they are on disk (fsync'd)."""
-        if not records:
-            return
-        self.check_capacity()
-        data = b"".join(orjson.dumps(r) + b"\n" for r in records)
-        with self._cond:
-            self._queue.append(data)
-            self._enqueued += 1
-            ticket = self._enqueued
-            self._pending += len(records)
-            self._cond.notify_all()
-            while self._synced < ticket:
-                if self._error is not None:
-                    raise Backpressure(f"the write-ahead log failed: {self._error}", 5)
-                self._cond.wait(timeout=1.0)
+    async def submit(self, records: list[dict[str, Any]]) -> None:
+        """Append records to the log; returns once they are on disk (fsync'd).
 
-    async def submit_async(self, records: list[dict[str, Any]]) -> None:
-        """``submit`` for an event loop: awaits the fsync without blocking the loop or
-        handing the request to a thread."""
+        Awaited on the event loop: the writer thread resolves the future after the group
+        commit, so a request is never handed to a thread.
+        """
         if not records:
             return
         self.check_capacity()
@@ -300,6 +292,8 @@ class Collector:
             _write_segment(quarantined, self.root / QUARANTINE_DIR)
         if events.num_rows:
             _write_segment(events, self.root / EVENTS_DIR)
+            if skip is not None:  # replayed ids are stored now: a resend is a duplicate
+                self._seen.update(events.column("message_id").to_pylist())
         if self.on_flush is not None and events.num_rows:
             consent = pc.or_(
                 pc.equal(events.column("event"), "Consent Updated"),
@@ -323,7 +317,6 @@ class Collector:
             return 0
         n = self._flush_files(files, skip=self._seen)
         log.info("replayed %d events from the write-ahead log", n)
-        self._load_seen()
         return n
 
     def close(self) -> None:

@@ -504,6 +504,19 @@ EVENTS: dict[str, EventSpec] = {
     e.name: e for e in _SEGMENT_ECOMMERCE + _SEGMENT_MESSAGING + _OMNICX
 }
 
+# Identifier types promoted to columns of `events`, most trusted first (the default of
+# `[identity] priorities`).
+IDENTIFIER_COLUMNS: tuple[str, ...] = (
+    "user_id",
+    "crm_id",
+    "loyalty_id",
+    "email",
+    "phone",
+    "payment_token",
+    "device_id",
+    "anonymous_id",
+)
+
 # Columns of the warehouse `events` table (the event log's Parquet schema), in order.
 # Identifiers are promoted to columns because identity resolution reads them for every
 # event; the rest of the message stays as JSON text.
@@ -533,8 +546,3 @@ EVENT_COLUMNS: dict[str, str] = {
     "traits": "string",
     "context": "string",
 }
-
-
-def channel_values() -> tuple[str, ...]:
-    """The valid channels of an event."""
-    return CHANNELS

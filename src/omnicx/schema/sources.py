@@ -10,7 +10,7 @@ The default mapping of every kind is the identity: a column named like the field
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 FieldType = Literal["string", "timestamp", "date", "number", "integer", "enum"]
@@ -56,13 +56,6 @@ class SourceKind:
     # (field, group): when the file has no column for `field`, number the rows within
     # each group in file order, e.g. receipt lines within a transaction.
     sequence: tuple[str, tuple[str, ...]] | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def field(self, name: str) -> SourceField:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(name)
 
     @property
     def field_names(self) -> tuple[str, ...]:
