@@ -85,8 +85,8 @@ def main() -> None:
     from omnicx.demo.score import score_identity
     from omnicx.identity.build import (
         MATCH_ROLES,
-        normalized_maps,
         matching_frame,
+        normalized_maps,
         person_records,
         resolve_identities,
     )
